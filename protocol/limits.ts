@@ -1,0 +1,149 @@
+/**
+ * Named limits of the protocol, with their defaults.
+ *
+ * The codec limits are enforced by the decoders in this directory; the
+ * server limits are enforced by a server and published here so that the
+ * specification names every limit in one place.
+ *
+ * @module
+ */
+
+import { UsageError } from "./errors.ts";
+
+/** Limits enforced while decoding a byte stream. */
+export interface CodecLimits {
+  /** Most digits a netstring length may have. */
+  readonly maxLengthDigits: number;
+  /** Largest payload of any one netstring (stdin chunks, output data). */
+  readonly maxNetstringLength: number;
+  /** Largest argc a request may declare. */
+  readonly maxArgc: number;
+  /** Largest total of the argv payload bytes of one request. */
+  readonly maxArgvBytes: number;
+}
+
+/** Where a limit is enforced. */
+export type LimitScope = "codec" | "server";
+
+/** The published description of one limit. */
+export interface LimitInfo {
+  /** Enforced by the decoders (`codec`) or by a server (`server`). */
+  readonly scope: LimitScope;
+  /** The default value. */
+  readonly default: number;
+  /** Unit of the value. */
+  readonly unit: "digits" | "bytes" | "count" | "seconds";
+  /** The server's command-line option that sets it. */
+  readonly option: string;
+  /** What exceeding it does. */
+  readonly description: string;
+}
+
+/** Every named limit, its default, and what exceeding it does. */
+export const LIMITS = {
+  maxLengthDigits: {
+    scope: "codec",
+    default: 10,
+    unit: "digits",
+    option: "--max-length-digits",
+    description:
+      "A netstring length with more digits is rejected with LENGTH_TOO_LONG as soon as the extra digit arrives.",
+  },
+  maxNetstringLength: {
+    scope: "codec",
+    default: 64 * 1024 * 1024,
+    unit: "bytes",
+    option: "--max-netstring",
+    description:
+      "A netstring declaring a longer payload is rejected with PAYLOAD_TOO_LARGE when its ':' arrives, before any payload is buffered. Stdin chunks and output data are streamed, never buffered whole.",
+  },
+  maxArgc: {
+    scope: "codec",
+    default: 4096,
+    unit: "count",
+    option: "--max-argc",
+    description:
+      "A request declaring more arguments is rejected with ARGC_TOO_LARGE (an argc netstring with more digits than maxArgc has is rejected from its length alone).",
+  },
+  maxArgvBytes: {
+    scope: "codec",
+    default: 1024 * 1024,
+    unit: "bytes",
+    option: "--max-argv-bytes",
+    description:
+      "A request whose argv payloads add up to more is rejected with ARGV_TOO_LARGE when the length of the argument that crosses it arrives.",
+  },
+  maxConnections: {
+    scope: "server",
+    default: 100,
+    unit: "count",
+    option: "-m, --max-connections",
+    description:
+      "Connections beyond this many wait in the listen backlog until one ends; none is accepted and dropped.",
+  },
+  requestTimeout: {
+    scope: "server",
+    default: 10,
+    unit: "seconds",
+    option: "--request-timeout",
+    description:
+      "A request whose argv is not complete this long after accept is closed with nothing sent (0 = no limit).",
+  },
+  deadline: {
+    scope: "server",
+    default: 60,
+    unit: "seconds",
+    option: "-t, --timeout",
+    description:
+      "Counted from accept. The program's process group gets TERM, then KILL after killGrace; the client receives the termsig (0 = no deadline).",
+  },
+  killGrace: {
+    scope: "server",
+    default: 10,
+    unit: "seconds",
+    option: "-k, --kill-timeout",
+    description: "How long after TERM a still running process group gets KILL.",
+  },
+} as const satisfies Record<string, LimitInfo>;
+
+/** The name of any limit. */
+export type LimitName = keyof typeof LIMITS;
+
+/** The codec limits at their defaults. */
+export const DEFAULT_CODEC_LIMITS: CodecLimits = {
+  maxLengthDigits: LIMITS.maxLengthDigits.default,
+  maxNetstringLength: LIMITS.maxNetstringLength.default,
+  maxArgc: LIMITS.maxArgc.default,
+  maxArgvBytes: LIMITS.maxArgvBytes.default,
+};
+
+/**
+ * Fill in defaults and check that the limits are usable: positive safe
+ * integers, and maxNetstringLength expressible in `maxLengthDigits` digits.
+ *
+ * @throws {UsageError} `INVALID_ARGUMENT` naming the offending limit.
+ * @example
+ * ```ts
+ * import { resolveCodecLimits } from "./limits.ts";
+ * const limits = resolveCodecLimits({ maxArgc: 8 });
+ * console.assert(limits.maxArgc === 8 && limits.maxLengthDigits === 10);
+ * ```
+ */
+export function resolveCodecLimits(partial: Partial<CodecLimits> = {}): CodecLimits {
+  const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new UsageError("INVALID_ARGUMENT", `limit ${name} must be a positive integer, got ${value}`);
+    }
+  }
+  if (limits.maxLengthDigits > 15) {
+    throw new UsageError("INVALID_ARGUMENT", `limit maxLengthDigits must be at most 15, got ${limits.maxLengthDigits}`);
+  }
+  if (limits.maxNetstringLength > 10 ** limits.maxLengthDigits - 1) {
+    throw new UsageError(
+      "INVALID_ARGUMENT",
+      `limit maxNetstringLength=${limits.maxNetstringLength} needs more than maxLengthDigits=${limits.maxLengthDigits} digits`,
+    );
+  }
+  return limits;
+}

@@ -1,0 +1,104 @@
+/**
+ * Transition tables: the states, inputs and transitions of a protocol state
+ * machine as data. Every machine in this directory is driven by its table —
+ * a step that is not in the table cannot happen — and the specification
+ * publishes the same tables.
+ *
+ * @module
+ */
+
+import { type ErrorCode, UsageError } from "./errors.ts";
+
+/** One row of a transition table. */
+export interface Transition<S extends string, I extends string> {
+  /** State before. */
+  readonly from: S;
+  /** The input that fires the transition. */
+  readonly on: I;
+  /** State after. */
+  readonly to: S;
+  /** Events the machine emits when taking it, in order. */
+  readonly emits?: readonly string[];
+  /** The error raised when taking it; `framing` means the netstring layer's error. */
+  readonly error?: ErrorCode | "framing";
+}
+
+/** A state machine described as data. */
+export interface MachineSpec<S extends string, I extends string> {
+  /** Stable name, e.g. `request-parser`. */
+  readonly name: string;
+  /** The side of the connection that runs it. */
+  readonly role: "server" | "client";
+  /** Whether it parses the peer's bytes or produces our own. */
+  readonly direction: "parse" | "emit";
+  /** One paragraph: what the machine does and when inputs fire. */
+  readonly summary: string;
+  /** Every state, with its meaning. */
+  readonly states: Readonly<Record<S, string>>;
+  /** Every input, with its meaning. */
+  readonly inputs: Readonly<Record<I, string>>;
+  /** The state a new machine is in. */
+  readonly initial: S;
+  /** States no input leaves. */
+  readonly terminal: readonly S[];
+  /** Every allowed step. A parser's table is total over its non-terminal states. */
+  readonly transitions: readonly Transition<S, I>[];
+}
+
+/**
+ * A checked, indexed transition table.
+ *
+ * @example
+ * ```ts
+ * import { TransitionTable } from "./machine.ts";
+ * const table = new TransitionTable({
+ *   name: "door", role: "server", direction: "emit", summary: "A door.",
+ *   states: { shut: "shut", open: "open" }, inputs: { push: "push" },
+ *   initial: "shut", terminal: ["open"],
+ *   transitions: [{ from: "shut", on: "push", to: "open" }],
+ * });
+ * console.assert(table.step("shut", "push").to === "open");
+ * ```
+ */
+export class TransitionTable<S extends string, I extends string> {
+  /** The machine's description. */
+  readonly spec: MachineSpec<S, I>;
+  readonly #index = new Map<string, Transition<S, I>>();
+
+  /** Index a machine's table, checking that it is deterministic and names only known states and inputs. */
+  constructor(spec: MachineSpec<S, I>) {
+    this.spec = spec;
+    const states = new Set(Object.keys(spec.states));
+    const inputs = new Set(Object.keys(spec.inputs));
+    for (const t of spec.transitions) {
+      if (!states.has(t.from) || !states.has(t.to) || !inputs.has(t.on)) {
+        throw new Error(`${spec.name}: transition ${t.from} --${t.on}--> ${t.to} names an unknown state or input`);
+      }
+      if (spec.terminal.includes(t.from)) throw new Error(`${spec.name}: terminal state ${t.from} has a transition`);
+      const key = _key(t.from, t.on);
+      if (this.#index.has(key)) throw new Error(`${spec.name}: two transitions for ${t.from} --${t.on}-->`);
+      this.#index.set(key, t);
+    }
+  }
+
+  /** The transition for `input` in `state`, if the table has one. */
+  find(state: S, input: I): Transition<S, I> | undefined {
+    return this.#index.get(_key(state, input));
+  }
+
+  /**
+   * The transition for `input` in `state`.
+   * @throws {UsageError} `INVALID_STATE` when the table has none.
+   */
+  step(state: S, input: I): Transition<S, I> {
+    const t = this.#index.get(_key(state, input));
+    if (t === undefined) {
+      throw new UsageError("INVALID_STATE", `${this.spec.name}: "${input}" is not allowed in state "${state}"`);
+    }
+    return t;
+  }
+}
+
+function _key(state: string, input: string): string {
+  return `${state}\u0000${input}`;
+}

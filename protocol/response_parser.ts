@@ -1,0 +1,300 @@
+/**
+ * The client's side of a response: bytes from the server in, output and
+ * status events out. Driven by {@linkcode RESPONSE_PARSER_SPEC}.
+ *
+ * @module
+ */
+
+import { _show, _text } from "./_bytes.ts";
+import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+import {
+  type ExitStatus,
+  frameTypeOf,
+  isSignalNameValue,
+  MAX_EXITCODE_LENGTH,
+  MAX_FRAME_TYPE_LENGTH,
+  MAX_TERMSIG_LENGTH,
+  type OutputStream,
+  parseExitCode,
+  type StatusType,
+} from "./frames.ts";
+import { type CodecLimits, resolveCodecLimits } from "./limits.ts";
+import { type MachineSpec, type Transition, TransitionTable } from "./machine.ts";
+import { NetstringReader } from "./netstring.ts";
+
+/** States of the response parser. */
+export type ResponseState = "type" | "output" | "status" | "late-type" | "late-output" | "ended" | "failed";
+
+/** Inputs of the response parser. */
+export type ResponseInput =
+  | "output-type"
+  | "status-type"
+  | "unknown-type"
+  | "output-data"
+  | "status-value"
+  | "bad-exitcode"
+  | "bad-termsig"
+  | "eof"
+  | "framing-error";
+
+const _OPEN: readonly ResponseState[] = ["type", "output", "status", "late-type", "late-output"];
+
+/** The response parser as data: states, inputs, transitions. */
+export const RESPONSE_PARSER_SPEC: MachineSpec<ResponseState, ResponseInput> = {
+  name: "response-parser",
+  role: "client",
+  direction: "parse",
+  summary:
+    "Reads a response: pairs of netstrings (type, value) until end of input. Output pairs may come before and after the single status pair, because sockexec sends output after the status; the response is complete only at end of input. Inputs fire when their netstring is complete, except `unknown-type`, `bad-exitcode` and `bad-termsig`, which fire at a netstring's length when the length alone rules the value out. The payload of an output pair is emitted as `stdout`/`stderr` events while it arrives.",
+  states: {
+    "type": "Expecting the type of a pair; no status yet.",
+    "output": "Reading the data of an output pair (no status yet), emitting it as it arrives.",
+    "status": "Reading the value of a status pair.",
+    "late-type": "Status received; expecting the type of a further output pair, or end of input.",
+    "late-output": "Reading the data of an output pair that follows the status.",
+    "ended": "Input ended after the status. Terminal.",
+    "failed": "A protocol error was raised. Terminal.",
+  },
+  inputs: {
+    "output-type": "A type netstring `stdout` or `stderr` is complete.",
+    "status-type": "A type netstring `exitcode` or `termsig` is complete.",
+    "unknown-type": "A type netstring is any other value (decided at its length when that is not 6, 7 or 8).",
+    "output-data": "The data netstring of an output pair is complete.",
+    "status-value": "A well-formed exitcode (canonical decimal 0-255) or termsig (signal name) value is complete.",
+    "bad-exitcode": "An exitcode value is malformed or out of range.",
+    "bad-termsig": "A termsig value is malformed.",
+    "eof": "Input ended between netstrings.",
+    "framing-error": "The netstring layer raised an error (including input ending inside a netstring).",
+  },
+  initial: "type",
+  terminal: ["ended", "failed"],
+  transitions: [
+    { from: "type", on: "output-type", to: "output" },
+    { from: "type", on: "status-type", to: "status" },
+    { from: "type", on: "unknown-type", to: "failed", error: "UNKNOWN_FRAME_TYPE" },
+    { from: "type", on: "eof", to: "failed", error: "CLOSED_WITHOUT_STATUS" },
+    { from: "output", on: "output-data", to: "type" },
+    { from: "output", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
+    { from: "status", on: "status-value", to: "late-type", emits: ["status"] },
+    { from: "status", on: "bad-exitcode", to: "failed", error: "BAD_EXITCODE" },
+    { from: "status", on: "bad-termsig", to: "failed", error: "BAD_TERMSIG" },
+    { from: "status", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
+    { from: "late-type", on: "output-type", to: "late-output" },
+    { from: "late-type", on: "status-type", to: "failed", error: "DUPLICATE_STATUS" },
+    { from: "late-type", on: "unknown-type", to: "failed", error: "UNKNOWN_FRAME_TYPE" },
+    { from: "late-type", on: "eof", to: "ended", emits: ["end"] },
+    { from: "late-output", on: "output-data", to: "late-type" },
+    { from: "late-output", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
+    ..._OPEN.map((from): Transition<ResponseState, ResponseInput> => ({
+      from,
+      on: "framing-error",
+      to: "failed",
+      error: "framing",
+    })),
+  ],
+};
+
+const _TABLE = new TransitionTable(RESPONSE_PARSER_SPEC);
+
+/** What a response parser reports. */
+export type ResponseEvent =
+  /** Output bytes of the program, in order per stream. A view into the pushed chunk. */
+  | { readonly type: OutputStream; readonly data: Uint8Array }
+  /** How the program ended. Output may still follow (sockexec sends some after the status). */
+  | { readonly type: "status"; readonly status: ExitStatus }
+  /** The response is complete: input ended after the status. */
+  | { readonly type: "end" };
+
+/** Options of a response parser. */
+export interface ResponseParserOptions {
+  /** Called with every transition taken, for tracing and coverage. */
+  readonly trace?: (transition: Transition<ResponseState, ResponseInput>) => void;
+  /** Limits; only `maxLengthDigits` and `maxNetstringLength` apply. */
+  readonly limits?: Partial<CodecLimits>;
+}
+
+/**
+ * Incremental response parser for the client role. Push bytes, pull events;
+ * `undefined` means more input is needed. Gives the same events (and the same
+ * error, at the same offset) for any split of the input.
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser } from "./response_parser.ts";
+ * const parser = new ResponseParser();
+ * parser.push(new TextEncoder().encode("6:stdout,6:Linux\n,8:exitcode,1:0,"));
+ * parser.end();
+ * console.assert(parser.next()?.type === "stdout");
+ * const status = parser.next();
+ * console.assert(status?.type === "status" && status.status.exitCode === 0);
+ * console.assert(parser.next()?.type === "end");
+ * ```
+ */
+export class ResponseParser {
+  readonly #reader: NetstringReader;
+  #state: ResponseState = "type";
+  #events: ResponseEvent[] = [];
+  #error: ProtocolError | undefined;
+  readonly #trace: ((transition: Transition<ResponseState, ResponseInput>) => void) | undefined;
+  #stream: OutputStream = "stdout";
+  #statusType: StatusType = "exitcode";
+  #buffer: Uint8Array | undefined;
+  #filled = 0;
+  #start = 0;
+
+  /** Create a parser at the start of a response. */
+  constructor(options: ResponseParserOptions = {}) {
+    this.#trace = options.trace;
+    this.#reader = new NetstringReader({ limits: resolveCodecLimits(options.limits) });
+  }
+
+  /** The current state. */
+  get state(): ResponseState {
+    return this.#state;
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.#reader.offset;
+  }
+
+  /** Bytes held by the parser itself (a type or status value being assembled). */
+  get retained(): number {
+    return this.#buffer?.length ?? 0;
+  }
+
+  /** Append input. Chunks are kept by reference until consumed. */
+  push(chunk: Uint8Array): void {
+    this.#reader.push(chunk);
+  }
+
+  /** Declare the end of input (the server closed the connection). */
+  end(): void {
+    this.#reader.end();
+  }
+
+  /**
+   * The next event, or `undefined` when more input is needed (or after `end`).
+   * @throws {ProtocolError} when the response violates the protocol.
+   */
+  next(): ResponseEvent | undefined {
+    for (;;) {
+      const queued = this.#events.shift();
+      if (queued !== undefined) return queued;
+      if (this.#error !== undefined) throw this.#error;
+      if (this.#state === "ended") return undefined;
+      const event = this.#readEvent();
+      if (event !== null) return event;
+    }
+  }
+
+  #readEvent(): ResponseEvent | undefined | null {
+    let event;
+    try {
+      event = this.#reader.next();
+    } catch (error) {
+      if (error instanceof ProtocolError) this.#fire("framing-error", error);
+      throw error;
+    }
+    if (event === undefined) return undefined;
+    switch (event.kind) {
+      case "begin":
+        this.#begin(event.length, event.offset);
+        return null;
+      case "data":
+        return this.#data(event.bytes);
+      case "end":
+        this.#end();
+        return null;
+      case "eof":
+        this.#fire("eof", this.#reader.offset, this.#eofMessage());
+        return null;
+    }
+  }
+
+  #isData(): boolean {
+    return this.#state === "output" || this.#state === "late-output";
+  }
+
+  #begin(length: number, offset: number): void {
+    this.#start = offset;
+    this.#buffer = undefined;
+    if (this.#isData()) return;
+    if (this.#state === "status") {
+      const max = this.#statusType === "exitcode" ? MAX_EXITCODE_LENGTH : MAX_TERMSIG_LENGTH;
+      if (length === 0 || length > max) {
+        this.#fire(
+          this.#statusType === "exitcode" ? "bad-exitcode" : "bad-termsig",
+          offset,
+          `${this.#statusType} value of ${length} bytes`,
+        );
+      }
+    } else if (length < 6 || length > MAX_FRAME_TYPE_LENGTH) {
+      this.#fire("unknown-type", offset, `pair type of ${length} bytes`);
+    }
+    this.#buffer = new Uint8Array(length);
+    this.#filled = 0;
+  }
+
+  #data(bytes: Uint8Array): ResponseEvent | null {
+    if (this.#isData()) return bytes.length === 0 ? null : { type: this.#stream, data: bytes };
+    this.#buffer!.set(bytes, this.#filled);
+    this.#filled += bytes.length;
+    return null;
+  }
+
+  #end(): void {
+    if (this.#isData()) return this.#fire("output-data");
+    const payload = this.#buffer!;
+    this.#buffer = undefined;
+    if (this.#state === "status") return this.#endStatus(payload);
+    const type = frameTypeOf(payload);
+    if (type === undefined) return this.#fire("unknown-type", this.#start, `unknown pair type "${_show(payload)}"`);
+    if (type === "stdout" || type === "stderr") {
+      this.#stream = type;
+      return this.#fire("output-type");
+    }
+    this.#statusType = type;
+    this.#fire("status-type", this.#start, "a second status pair");
+  }
+
+  #endStatus(payload: Uint8Array): void {
+    if (this.#statusType === "exitcode") {
+      const code = parseExitCode(payload);
+      if (code === undefined) {
+        return this.#fire("bad-exitcode", this.#start, `exitcode "${_show(payload)}" is not a decimal from 0 to 255`);
+      }
+      return this.#fire("status-value", { exitCode: code, signal: null });
+    }
+    const name = _text(payload);
+    if (!isSignalNameValue(name)) {
+      return this.#fire("bad-termsig", this.#start, `termsig "${_show(payload)}" is not a signal name`);
+    }
+    this.#fire("status-value", { exitCode: null, signal: name });
+  }
+
+  #eofMessage(): string {
+    return this.#state === "type"
+      ? "connection closed before any exitcode or termsig pair"
+      : "input ended inside a pair";
+  }
+
+  /** Take the table's transition for `input`; raise its error or queue its events. */
+  #fire(input: ResponseInput, detail?: ProtocolError | number | ExitStatus, message = ""): void {
+    const t = _TABLE.step(this.#state, input);
+    this.#trace?.(t);
+    this.#state = t.to;
+    if (t.error !== undefined) {
+      this.#buffer = undefined;
+      this.#error = detail instanceof ProtocolError ? detail : new ProtocolError(
+        t.error as ProtocolErrorCode,
+        typeof detail === "number" ? detail : this.#reader.offset,
+        message,
+      );
+      throw this.#error;
+    }
+    for (const name of t.emits ?? []) {
+      this.#events.push(name === "status" ? { type: "status", status: detail as ExitStatus } : { type: "end" });
+    }
+  }
+}
