@@ -259,18 +259,22 @@ export class NetstringReader {
 }
 
 /**
- * Decoder of whole netstrings: feed chunks, get complete payloads (copies,
- * owned by the caller). A payload is held only until it is complete, and is
- * never larger than the `maxNetstringLength` limit.
+ * Decoder of whole netstrings, pull style like the other parsers: push
+ * chunks, pull complete payloads (copies, owned by the caller) until
+ * `undefined`. A payload is held only until it is complete, and is never
+ * larger than the `maxNetstringLength` limit. Payloads completed before an
+ * error are pulled before the error is thrown.
  *
  * @example
  * ```ts
  * import { NetstringDecoder } from "./netstring.ts";
  * const decoder = new NetstringDecoder();
- * const out = decoder.feed(new TextEncoder().encode("3:abc,0:,1:"));
- * console.assert(out.length === 2 && out[1].length === 0);
- * decoder.feed(new TextEncoder().encode("x,"));
- * decoder.end(); // would throw if input had ended inside a netstring
+ * decoder.push(new TextEncoder().encode("3:abc,0:,1:"));
+ * console.assert(decoder.next()?.length === 3 && decoder.next()?.length === 0);
+ * console.assert(decoder.next() === undefined); // "1:" needs more input
+ * decoder.push(new TextEncoder().encode("x,"));
+ * decoder.end();
+ * console.assert(decoder.next()?.length === 1 && decoder.next() === undefined);
  * ```
  */
 export class NetstringDecoder {
@@ -288,39 +292,42 @@ export class NetstringDecoder {
     return this.#reader.offset;
   }
 
-  /**
-   * Decode a chunk; returns the payloads it completes.
-   * @throws {ProtocolError} on a grammar or limit violation.
-   */
-  feed(chunk: Uint8Array): Uint8Array[] {
-    this.#reader.push(chunk);
-    return this.#drain();
+  /** Bytes held for the payload being assembled. */
+  get retained(): number {
+    return this.#payload?.length ?? 0;
   }
 
-  /**
-   * Declare the end of input.
-   * @throws {ProtocolError} `EOF_IN_LENGTH` or `EOF_IN_PAYLOAD` if it ends inside a netstring.
-   */
+  /** Append input. Chunks are kept by reference until consumed. */
+  push(chunk: Uint8Array): void {
+    this.#reader.push(chunk);
+  }
+
+  /** Declare the end of input. */
   end(): void {
     this.#reader.end();
-    this.#drain();
   }
 
-  #drain(): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (let event = this.#reader.next(); event !== undefined && event.kind !== "eof"; event = this.#reader.next()) {
+  /**
+   * The next complete payload, or `undefined` when more input is needed or the input ended cleanly.
+   * @throws {ProtocolError} on a grammar or limit violation, or input ending inside a netstring.
+   */
+  next(): Uint8Array | undefined {
+    for (let event = this.#reader.next(); event !== undefined; event = this.#reader.next()) {
       if (event.kind === "begin") {
         this.#payload = new Uint8Array(event.length);
         this.#filled = 0;
       } else if (event.kind === "data") {
         this.#payload!.set(event.bytes, this.#filled);
         this.#filled += event.bytes.length;
-      } else {
-        out.push(this.#payload!);
+      } else if (event.kind === "end") {
+        const payload = this.#payload!;
         this.#payload = undefined;
+        return payload;
+      } else {
+        return undefined;
       }
     }
-    return out;
+    return undefined;
   }
 }
 
@@ -337,8 +344,10 @@ export class NetstringDecoder {
  */
 export function decodeNetstrings(bytes: Uint8Array, options: NetstringOptions = {}): Uint8Array[] {
   const decoder = new NetstringDecoder(options);
-  const out = decoder.feed(bytes);
+  decoder.push(bytes);
   decoder.end();
+  const out: Uint8Array[] = [];
+  for (let p = decoder.next(); p !== undefined; p = decoder.next()) out.push(p);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { _latin1, _splitAt, utf8 } from "./_test_util.ts";
+import { runParser } from "./drive.ts";
 import { ProtocolError, UsageError } from "./errors.ts";
 import {
   decodeNetstrings,
@@ -115,17 +116,24 @@ Deno.test("the decoder gives the same payloads for every split of the input", ()
   const whole = decodeNetstrings(input).map(text);
   for (let i = 0; i <= input.length; i++) {
     for (let j = i; j <= input.length; j++) {
-      const decoder = new NetstringDecoder();
-      const got = _splitAt(input, [i, j]).flatMap((c) => decoder.feed(c)).map(text);
-      decoder.end();
-      assertEquals(got, whole);
+      const got = runParser(new NetstringDecoder(), _splitAt(input, [i, j]));
+      assertEquals(got.error, undefined);
+      assertEquals(got.events.map(text), whole);
     }
   }
 });
 
+Deno.test("payloads completed before an error are delivered before it", () => {
+  const got = runParser(new NetstringDecoder(), [utf8("1:a,2:bc,x")]);
+  assertEquals(got.events.map(text), ["a", "bc"]);
+  assertEquals([got.error?.code, got.error?.offset], ["BAD_LENGTH", 9]);
+});
+
 Deno.test("the decoder's payloads are copies the caller owns", () => {
   const chunk = utf8("3:abc,");
-  const [payload] = new NetstringDecoder().feed(chunk);
+  const decoder = new NetstringDecoder();
+  decoder.push(chunk);
+  const payload = decoder.next()!;
   chunk.fill(0);
   assertEquals(text(payload), "abc");
 });

@@ -1,0 +1,61 @@
+/**
+ * Choosing cases: `--run` and `--skip` globs over vector ids and tags, and
+ * the `--expect-fail` list.
+ *
+ * @module
+ */
+
+import type { Vector } from "./vector.ts";
+
+/**
+ * A matcher for a glob: `*` is any run of characters, `?` one character.
+ *
+ * @example
+ * ```ts
+ * import { globMatcher } from "./select.ts";
+ * console.assert(globMatcher("server.exec.*")("server.exec.echo"));
+ * ```
+ */
+export function globMatcher(glob: string): (text: string) => boolean {
+  const source = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
+  const re = new RegExp(`^${source}$`);
+  return (text) => re.test(text);
+}
+
+/** Which vectors to run. */
+export interface Selection {
+  /** Globs; a vector runs when its id or one of its tags (as `tag:NAME`) matches one. Empty: all. */
+  readonly run?: readonly string[];
+  /** Globs; a matching vector does not run. */
+  readonly skip?: readonly string[];
+}
+
+/**
+ * Whether a vector is selected.
+ *
+ * @example
+ * ```ts
+ * import { isSelected } from "./select.ts";
+ * const v = { id: "server.exec.echo", tags: ["exec"] };
+ * console.assert(isSelected(v, { run: ["tag:exec"] }) && !isSelected(v, { skip: ["server.*"] }));
+ * ```
+ */
+export function isSelected(vector: Pick<Vector, "id" | "tags">, selection: Selection): boolean {
+  const keys = [vector.id, ...vector.tags.map((t) => `tag:${t}`)];
+  const hit = (globs: readonly string[]) => globs.some((g) => keys.some(globMatcher(g)));
+  if (selection.run && selection.run.length > 0 && !hit(selection.run)) return false;
+  return !(selection.skip && hit(selection.skip));
+}
+
+/**
+ * Parse an expect-fail file: one glob per line; `#` starts a comment.
+ *
+ * @example
+ * ```ts
+ * import { parseExpectFail } from "./select.ts";
+ * console.assert(parseExpectFail("a.b  # known\n\n# c\nd.*").length === 2);
+ * ```
+ */
+export function parseExpectFail(text: string): string[] {
+  return text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l.length > 0);
+}

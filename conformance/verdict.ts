@@ -1,0 +1,129 @@
+/**
+ * Verdicts and results of conformance cases, Autobahn style: PASS, NON-STRICT
+ * (an accepted outcome short of the strict one, with the reason), FAIL (with
+ * the reasons), SKIP, and ERROR (the harness could not run the case).
+ *
+ * @module
+ */
+
+import type { Level } from "./vector.ts";
+
+/** The verdict of one case. */
+export type Verdict = "PASS" | "NON-STRICT" | "FAIL" | "SKIP" | "ERROR";
+
+/** The result of running one case (one variant of a vector). */
+export interface CaseResult {
+  /** The vector's id. */
+  readonly id: string;
+  /** How this run varied the vector (`whole`, `bytewise`, `split@12`, …). */
+  readonly variant: string;
+  /** The vector's kind. */
+  readonly kind: "codec" | "server" | "client";
+  /** The vector's title. */
+  readonly title: string;
+  /** The vector's level. */
+  readonly level: Level;
+  /** The requirement ids it checks. */
+  readonly requirements: readonly string[];
+  /** The verdict. */
+  readonly verdict: Verdict;
+  /** Why the verdict is not PASS (one line each). */
+  readonly reasons: readonly string[];
+  /** How long the case took. */
+  readonly durationMs: number;
+  /** What was observed, briefly, for reports. */
+  readonly observed?: string;
+  /** The case is listed in the --expect-fail file. */
+  readonly expectedFail?: boolean;
+}
+
+/** Counts per verdict, and the derived outcome of a run. */
+export interface Summary {
+  /** Cases per verdict. */
+  readonly counts: Readonly<Record<Verdict, number>>;
+  /** FAIL verdicts on cases listed as expected failures. */
+  readonly expectedFailures: number;
+  /** Listed expected failures that did not fail. */
+  readonly unexpectedPasses: number;
+  /** Failures that count: FAIL not listed, plus unexpected passes. */
+  readonly failures: number;
+  /** ERROR verdicts. */
+  readonly errors: number;
+}
+
+/**
+ * Count the verdicts of a run.
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./verdict.ts";
+ * const s = summarize([]);
+ * console.assert(s.failures === 0 && s.counts.PASS === 0);
+ * ```
+ */
+export function summarize(results: readonly CaseResult[]): Summary {
+  const counts: Record<Verdict, number> = { "PASS": 0, "NON-STRICT": 0, "FAIL": 0, "SKIP": 0, "ERROR": 0 };
+  let expectedFailures = 0;
+  let unexpectedPasses = 0;
+  for (const r of results) {
+    counts[r.verdict]++;
+    if (r.expectedFail && r.verdict === "FAIL") expectedFailures++;
+    if (r.expectedFail && (r.verdict === "PASS" || r.verdict === "NON-STRICT")) unexpectedPasses++;
+  }
+  return {
+    counts,
+    expectedFailures,
+    unexpectedPasses,
+    failures: counts.FAIL - expectedFailures + unexpectedPasses,
+    errors: counts.ERROR,
+  };
+}
+
+/**
+ * The runner's exit status: 0 when every case passed (PASS, NON-STRICT, SKIP
+ * or an expected failure), 1 when a case failed or an expected failure passed,
+ * 2 when the harness could not run a case.
+ *
+ * @example
+ * ```ts
+ * import { exitCodeOf, summarize } from "./verdict.ts";
+ * console.assert(exitCodeOf(summarize([])) === 0);
+ * ```
+ */
+export function exitCodeOf(summary: Summary): 0 | 1 | 2 {
+  if (summary.errors > 0) return 2;
+  return summary.failures > 0 ? 1 : 0;
+}
+
+/**
+ * Judge one outcome: PASS when nothing is wrong; otherwise NON-STRICT when an
+ * accepted alternative matches or only SHOULD-level checks missed; else FAIL.
+ *
+ * @example
+ * ```ts
+ * import { judge } from "./verdict.ts";
+ * console.assert(judge({ must: [], should: [] }, []).verdict === "PASS");
+ * console.assert(judge({ must: ["wrong status"], should: [] }, []).verdict === "FAIL");
+ * ```
+ */
+export function judge(
+  strict: Findings,
+  alternatives: readonly { readonly reason: string; readonly findings: Findings }[],
+): { verdict: Verdict; reasons: string[] } {
+  if (strict.must.length === 0 && strict.should.length === 0) return { verdict: "PASS", reasons: [] };
+  for (const alt of alternatives) {
+    if (alt.findings.must.length === 0 && alt.findings.should.length === 0) {
+      return { verdict: "NON-STRICT", reasons: [alt.reason] };
+    }
+  }
+  if (strict.must.length === 0) return { verdict: "NON-STRICT", reasons: [...strict.should] };
+  return { verdict: "FAIL", reasons: [...strict.must, ...strict.should] };
+}
+
+/** What an expectation check found wrong, by severity. */
+export interface Findings {
+  /** Misses that fail the case. */
+  readonly must: string[];
+  /** Misses of SHOULD-level checks: alone, they make the case NON-STRICT. */
+  readonly should: string[];
+}
