@@ -47,10 +47,20 @@ export class BytesSpecError extends Error {
 export function bytesOf(spec: BytesSpec): Uint8Array {
   const parts: Uint8Array[] = [];
   _collect(spec, parts);
-  if (parts.length === 1) return parts[0];
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
+}
+
+/**
+ * One array holding the parts in order.
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./bytes.ts";
+ * console.assert(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)]).length === 3);
+ * ```
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

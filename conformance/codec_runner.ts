@@ -18,7 +18,7 @@ import {
   runParser,
   UsageError,
 } from "../protocol/mod.ts";
-import { bytesOf, showBytes } from "./bytes.ts";
+import { bytesOf, concatBytes, showBytes } from "./bytes.ts";
 import type { CaseResult } from "./verdict.ts";
 import type { CodecDecodeVector, CodecEncodeVector, CodecEvent, CodecVector, EncodeValue } from "./vector.ts";
 
@@ -148,7 +148,7 @@ function _mergeEvents(events: readonly { type: string }[]): string[] {
   const out: string[] = [];
   let run: { type: string; data: Uint8Array[] } | undefined;
   const flush = () => {
-    if (run) out.push(`${run.type}("${_render(_join(run.data))}")`);
+    if (run) out.push(`${run.type}("${_render(concatBytes(run.data))}")`);
     run = undefined;
   };
   for (const e of events) {
@@ -189,16 +189,6 @@ function _render(bytes: Uint8Array): string {
   return `${showBytes(bytes.subarray(0, 24), 24)}… (${bytes.length} bytes, fnv1a ${hash.toString(16)})`;
 }
 
-function _join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function _checkEncode(vector: CodecEncodeVector): string[] {
   let got: string;
   try {
@@ -219,7 +209,7 @@ function _encode(value: EncodeValue): Uint8Array {
     const w = new RequestWriter();
     const parts = [w.argv(value.argv.map(bytesOf)), ...(value.stdin ?? []).flatMap((c) => w.stdin(bytesOf(c)))];
     if (value.end ?? true) parts.push(w.end());
-    return _join(parts);
+    return concatBytes(parts);
   }
   const w = new ResponseWriter();
   const parts = value.output.flatMap((o) => w.output(o.stream, bytesOf(o.data)));
@@ -227,5 +217,5 @@ function _encode(value: EncodeValue): Uint8Array {
   parts.push(
     w.status("exitcode" in s ? { exitCode: s.exitcode, signal: null } : { exitCode: null, signal: s.termsig }),
   );
-  return _join(parts);
+  return concatBytes(parts);
 }

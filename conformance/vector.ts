@@ -40,9 +40,13 @@ export interface VectorBase {
 
 /** Limits a codec case runs the decoder with. */
 export interface VectorLimits {
+  /** See `protocol/limits.ts`. */
   readonly maxLengthDigits?: number;
+  /** See `protocol/limits.ts`. */
   readonly maxNetstringLength?: number;
+  /** See `protocol/limits.ts`. */
   readonly maxArgc?: number;
+  /** See `protocol/limits.ts`. */
   readonly maxArgvBytes?: number;
 }
 
@@ -68,11 +72,17 @@ export interface ExpectedError {
 
 /** Decode bytes with one of the codecs. */
 export interface CodecDecodeVector extends VectorBase {
+  /** Always `codec`. */
   readonly kind: "codec";
+  /** Which decoder. */
   readonly codec: "netstring" | "request" | "response";
+  /** Always `decode`. */
   readonly direction: "decode";
+  /** The bytes to decode. */
   readonly input: BytesSpec;
+  /** Limits to decode with (defaults otherwise). */
   readonly limits?: VectorLimits;
+  /** The outcome, for any split of the input. */
   readonly expect: {
     /** Netstring payloads (netstring codec). */
     readonly values?: readonly BytesSpec[];
@@ -94,10 +104,15 @@ export type EncodeValue =
 
 /** Encode values with one of the codecs. */
 export interface CodecEncodeVector extends VectorBase {
+  /** Always `codec`. */
   readonly kind: "codec";
+  /** Which encoder. */
   readonly codec: "netstring" | "request" | "response";
+  /** Always `encode`. */
   readonly direction: "encode";
+  /** What to encode. */
   readonly value: EncodeValue;
+  /** The bytes, or the usage error the encoder raises. */
   readonly expect: { readonly bytes: BytesSpec } | { readonly error: { readonly code: string } };
 }
 
@@ -106,6 +121,7 @@ export type CodecVector = CodecDecodeVector | CodecEncodeVector;
 
 /** A request built by the runner (so `{tmp}` can be substituted in argv). */
 export interface RequestStep {
+  /** The request to build. */
   readonly request: {
     /** Program and arguments as text (UTF-8); `{tmp}` is replaced by the case's temporary directory. */
     readonly argv: readonly string[];
@@ -161,13 +177,17 @@ export interface ServerExpectation {
 
 /** An outcome accepted with a NON-STRICT verdict, and why. */
 export interface Accepted<E> {
+  /** Always `NON-STRICT`. */
   readonly verdict: "NON-STRICT";
+  /** Why it is accepted, naming who behaves so. */
   readonly reason: string;
+  /** The outcome accepted. */
   readonly expect: E;
 }
 
 /** A server case. */
 export interface ServerVector extends VectorBase {
+  /** Always `server`. */
   readonly kind: "server";
   /** sockexec-syntax options the server must be started with (`--spawn` only; skipped otherwise). */
   readonly serverArgs?: readonly string[];
@@ -175,8 +195,11 @@ export interface ServerVector extends VectorBase {
   readonly local?: boolean;
   /** May be re-run with its sends split (default true). */
   readonly split?: boolean;
+  /** The script. */
   readonly steps: readonly ServerStep[];
+  /** The strict outcome. */
   readonly expect: ServerExpectation;
+  /** Outcomes accepted as NON-STRICT. */
   readonly accept?: readonly Accepted<ServerExpectation>[];
 }
 
@@ -210,23 +233,32 @@ export type ClientExpectation =
 
 /** A client case. */
 export interface ClientVector extends VectorBase {
+  /** Always `client`. */
   readonly kind: "client";
   /** What the adapter asks its library to run. */
   readonly call: {
+    /** Program and arguments. */
     readonly argv: readonly BytesSpec[];
+    /** Stdin, if any. */
     readonly stdin?: BytesSpec | null;
+    /** The library's timeout, if any. */
     readonly timeoutMs?: number | null;
   };
   /** The fake server; `null` when nothing listens at the address. */
   readonly server: null | {
     /** What the client must send (checked after the request is complete). */
     readonly expectRequest?: {
+      /** The argv the client must send. */
       readonly argv: readonly BytesSpec[];
+      /** The stdin the client must send. */
       readonly stdin: BytesSpec;
     };
+    /** What the fake server does. */
     readonly script: readonly FakeServerStep[];
   };
+  /** What the library must report. */
   readonly expect: ClientExpectation;
+  /** Reports accepted as NON-STRICT. */
   readonly accept?: readonly Accepted<ClientExpectation>[];
 }
 
@@ -235,6 +267,8 @@ export type Vector = CodecVector | ServerVector | ClientVector;
 
 /** A file of vectors. */
 export interface VectorFile {
+  /** The schema, for editors. */
   readonly $schema?: string;
+  /** The vectors. */
   readonly vectors: readonly Vector[];
 }

@@ -1,0 +1,33 @@
+/**
+ * The netspawn conformance kit as a library: load the language-neutral
+ * vectors, run them against any server (an address, a spawned command, or a
+ * {@linkcode ServerTarget} of your own) or any client library (through an
+ * adapter command), and report PASS, NON-STRICT, FAIL, SKIP or ERROR.
+ * `deno task conformance --help` is the command-line front end.
+ *
+ * @example
+ * ```ts
+ * import { loadVectors, runCodecVector } from "./mod.ts";
+ * const codec = (await loadVectors()).map((l) => l.vector).filter((v) => v.kind === "codec");
+ * console.assert(codec.every((v) => runCodecVector(v).verdict === "PASS"));
+ * ```
+ *
+ * @module
+ */
+
+export * from "./adapter.ts";
+export * from "./address.ts";
+export * from "./bytes.ts";
+export * from "./client_runner.ts";
+export * from "./codec_runner.ts";
+export * from "./load.ts";
+export * from "./report.ts";
+export * from "./select.ts";
+export * from "./server_case.ts";
+export * from "./server_expect.ts";
+export * from "./server_runner.ts";
+export * from "./recorder.ts";
+export * from "./target.ts";
+export * from "./vector.ts";
+export * from "./verdict.ts";
+export type { ExitStatus, ProtocolError, ProtocolErrorCode } from "../protocol/mod.ts";

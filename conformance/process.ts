@@ -1,0 +1,43 @@
+/**
+ * Small helpers for the processes the kit starts (spawned servers, adapters):
+ * each runs in its own process group so it can be stopped with everything it started.
+ *
+ * @module
+ */
+
+/**
+ * Send a signal to a process group; a group that is gone is not an error.
+ *
+ * @example
+ * ```ts ignore
+ * import { killGroup } from "./process.ts";
+ * killGroup(child.pid, "SIGTERM");
+ * ```
+ */
+export function killGroup(pgid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-pgid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * A stream's text, keeping at most `max` characters (the rest is read and dropped).
+ *
+ * @example
+ * ```ts
+ * import { readText } from "./process.ts";
+ * const text = await readText(ReadableStream.from([new TextEncoder().encode("hello")]), 3);
+ * console.assert(text === "hel");
+ * ```
+ */
+export async function readText(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
+  const parts: string[] = [];
+  let size = 0;
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    if (size < max) parts.push(chunk.slice(0, max - size));
+    size += chunk.length;
+  }
+  return parts.join("");
+}

@@ -1,0 +1,89 @@
+// The server runner proven against deliberately broken servers.
+import { assert, assertEquals } from "@std/assert";
+import { _fake, _vectors, _verdicts } from "./_test_util.ts";
+import { runServerVectors, variantsOf } from "./server_runner.ts";
+import { fixedTarget, spawnTarget, TargetError } from "./target.ts";
+
+const canned = (args: string) => spawnTarget(_fake("canned_server.ts", `${args} {socket}`));
+const reply = (bytes: string) => canned(`--mode reply --reply '${JSON.stringify(bytes)}'`);
+const ECHO = ["server.exec.echo"];
+
+Deno.test("a correct reply passes, whole and with its sends split", async () => {
+  const vectors = await _vectors("server", ECHO);
+  const results = await runServerVectors({
+    target: reply("6:stdout,6:hello\n,8:exitcode,1:0,"),
+    vectors,
+    split: "random:3",
+  });
+  assertEquals(results.map((r) => r.verdict), ["PASS", "PASS", "PASS", "PASS"]);
+  assertEquals(results[0].variant, "whole");
+  assert(results.slice(1).every((r) => r.variant.startsWith("split@")));
+});
+
+Deno.test("status before output is NON-STRICT, with the reason", async () => {
+  const vectors = await _vectors("server", ECHO);
+  const [r] = await runServerVectors({ target: reply("8:exitcode,1:0,6:stdout,6:hello\n,"), vectors, split: "none" });
+  assertEquals([r.verdict, r.reasons], ["NON-STRICT", [
+    "an output pair came after the status pair (resp.status.last)",
+  ]]);
+});
+
+Deno.test("wrong bytes, a hang, a silent close and a crash FAIL, with reasons", async () => {
+  const vectors = await _vectors("server", ECHO);
+  const run = async (target: ReturnType<typeof canned>) =>
+    (await runServerVectors({ target, vectors, split: "none", caseTimeoutMs: 2000 }))[0];
+  const wrong = await run(reply("6:stdout,5:hello\n,8:exitcode,1:0,"));
+  assertEquals(wrong.verdict, "FAIL");
+  assert(wrong.reasons[0].startsWith("the response breaks the protocol: MISSING_COMMA at byte 16"), wrong.reasons[0]);
+  const hang = await run(canned("--mode hang"));
+  assertEquals([hang.verdict, hang.reasons[0]], ["FAIL", "the server never closed the connection"]);
+  const silent = await run(canned("--mode silent"));
+  assertEquals([silent.verdict, silent.reasons[1]], ["FAIL", "expected exitcode 0, got no status"]);
+  const crash = await run(canned("--mode crash"));
+  assertEquals([crash.verdict, crash.reasons[0]], [
+    "FAIL",
+    "the server was killed by SIGKILL during this case (run alone)",
+  ]);
+});
+
+Deno.test("a crash is pinned on the case that caused it, not on cases running beside it", async () => {
+  // The canned crash server dies on any complete request; a case that sends nothing complete survives.
+  const vectors = await _vectors("server", ["server.exec.echo", "server.request.no-bytes", "server.exec.uname"]);
+  const results = await runServerVectors({ target: canned("--mode crash"), vectors, split: "none", jobs: 3 });
+  assertEquals(_verdicts(results), {
+    "server.exec.echo [whole]": "FAIL",
+    "server.request.no-bytes [whole]": "PASS",
+    "server.exec.uname [whole]": "FAIL",
+  });
+});
+
+Deno.test("a silent close is right for malformed requests; vectors needing options or this machine are skipped on a fixed target", async () => {
+  const malformed = await _vectors("server", ["server.malformed.argc-zero", "server.malformed.http"]);
+  const results = await runServerVectors({ target: canned("--mode silent"), vectors: malformed, split: "bytes" });
+  assertEquals(results.map((r) => r.verdict), ["PASS", "PASS", "PASS", "PASS"]);
+  const needy = await _vectors("server", ["server.deadline.term", "server.disconnect.term"]);
+  const remote = fixedTarget({ transport: "tcp", hostname: "192.0.2.1", port: 9 });
+  const skipped = await runServerVectors({ target: remote, vectors: needy, split: "none" });
+  assertEquals(skipped.map((r) => [r.verdict, r.reasons[0]]), [
+    ["SKIP", "needs a server started with -t 1 (use --spawn)"],
+    ["SKIP", "needs the server on this machine (files, pids)"],
+  ]);
+});
+
+Deno.test("a server that cannot start is a harness ERROR for its cases", async () => {
+  const vectors = await _vectors("server", ECHO);
+  const [r] = await runServerVectors({ target: spawnTarget("sh -c 'exit 3' {socket}"), vectors, split: "none" });
+  assertEquals(r.verdict, "ERROR");
+  assert(r.reasons[0].includes("exited with code 3"), r.reasons[0]);
+  assert(new TargetError("x") instanceof Error);
+});
+
+Deno.test("split variants: none, bytewise, every boundary, reproducible random points", async () => {
+  const [echo] = await _vectors("server", ECHO); // "1:2,4:echo,5:hello,0:," is 22 bytes
+  assertEquals(variantsOf(echo, "none", 1).map((v) => v.name), ["whole"]);
+  assertEquals(variantsOf(echo, "bytes", 1).map((v) => v.name), ["whole", "bytewise"]);
+  assertEquals(variantsOf(echo, "every", 1).length, 1 + 21);
+  assertEquals(variantsOf(echo, "random:5", 7), variantsOf(echo, "random:5", 7));
+  const [timing] = await _vectors("server", ["server.deadline.term"]);
+  assertEquals(variantsOf(timing, "every", 1).map((v) => v.name), ["whole"]);
+});
