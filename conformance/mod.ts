@@ -30,4 +30,5 @@ export * from "./recorder.ts";
 export * from "./target.ts";
 export * from "./vector.ts";
 export * from "./verdict.ts";
-export type { ExitStatus, ProtocolError, ProtocolErrorCode } from "../protocol/mod.ts";
+export * from "../protocol/errors.ts";
+export type { ExitStatus } from "../protocol/frames.ts";
