@@ -1,0 +1,295 @@
+/**
+ * The command line: sockexec's flags unchanged
+ * (`[-v] [-d] [-q backlog] [-M mode] [-m maxconn] [-t timeout] [-k kill_timeout] PATH`)
+ * plus long options for everything.
+ *
+ * @module
+ */
+
+import { DEFAULT_CODEC_LIMITS, LIMITS } from "../protocol/mod.ts";
+import { parseTcpAddress } from "./address.ts";
+import { EXIT_CODES, ServerError } from "./errors.ts";
+import type { LogFormat, LogLevelName } from "./logging.ts";
+import { type ListenAddress, SERVER_DEFAULTS, type ServerOptions, type SpawnMode } from "./options.ts";
+
+/** The server's version. */
+export const SERVER_VERSION = "0.1.0";
+
+/** What the command line asks for. */
+export type CommandLine =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | {
+    readonly kind: "serve";
+    /** Server options. */
+    readonly options: ServerOptions;
+    /** `-d`: debug logging. */
+    readonly debug: boolean;
+    /** `--log-level` (`-d` overrides it with `debug`). */
+    readonly logLevel: LogLevelName;
+    /** `--log-format`. */
+    readonly logFormat: LogFormat;
+    /** `--announce`: print the addresses and an example client call on stdout. */
+    readonly announce: boolean;
+  };
+
+interface _Spec {
+  readonly long: string;
+  readonly short?: string;
+  readonly value?: string;
+  readonly help: string;
+}
+
+const _SPECS: readonly _Spec[] = [
+  { long: "help", short: "h", help: "show this help and exit" },
+  { long: "version", short: "v", help: "print the version and exit (as sockexec -v)" },
+  { long: "debug", short: "d", help: "log every event (default: warnings and errors only)" },
+  { long: "log-level", value: "LEVEL", help: "debug, info (a line per connection), warning (default), error" },
+  { long: "log-format", value: "text|json", help: "log line format (default: text)" },
+  { long: "announce", help: "print where it listens and an example client call on stdout" },
+  { long: "unix", value: "PATH", help: "listen on a UNIX socket (repeatable; also the positional PATH)" },
+  { long: "tcp", value: "HOST:PORT", help: "listen on TCP, e.g. 127.0.0.1:7000 or [::1]:7000 (repeatable)" },
+  { long: "allow-non-loopback", help: "accept a --tcp address that is not loopback (no authentication!)" },
+  { long: "backlog", short: "q", value: "N", help: `TCP listen backlog (default ${SERVER_DEFAULTS.backlog})` },
+  { long: "mode", short: "M", value: "MODE", help: "octal mode of UNIX socket files (default 0660)" },
+  {
+    long: "max-connections",
+    short: "m",
+    value: "N",
+    help: `connections served at once; more wait in the backlog (default ${LIMITS.maxConnections.default})`,
+  },
+  {
+    long: "timeout",
+    short: "t",
+    value: "SECONDS",
+    help: `deadline from accept; then TERM, KILL (default ${LIMITS.deadline.default}; 0 = none)`,
+  },
+  {
+    long: "kill-timeout",
+    short: "k",
+    value: "SECONDS",
+    help: `grace between TERM and KILL (default ${LIMITS.killGrace.default})`,
+  },
+  {
+    long: "request-timeout",
+    value: "SECONDS",
+    help: `argv must be complete this long after accept (default ${LIMITS.requestTimeout.default}; 0 = none)`,
+  },
+  { long: "max-argc", value: "N", help: `largest argc (default ${DEFAULT_CODEC_LIMITS.maxArgc})` },
+  {
+    long: "max-argv-bytes",
+    value: "BYTES",
+    help: `largest total of argv bytes (default ${DEFAULT_CODEC_LIMITS.maxArgvBytes})`,
+  },
+  {
+    long: "max-netstring",
+    value: "BYTES",
+    help: `largest netstring payload (default ${DEFAULT_CODEC_LIMITS.maxNetstringLength})`,
+  },
+  {
+    long: "max-length-digits",
+    value: "N",
+    help: `most digits of a netstring length (default ${DEFAULT_CODEC_LIMITS.maxLengthDigits})`,
+  },
+  {
+    long: "allow",
+    value: "PROG",
+    help: "only run these programs: names (resolved at start) or absolute paths (repeatable)",
+  },
+  { long: "env-clear", help: "start programs with an empty environment (default: the server's environment)" },
+  { long: "env-pass", value: "NAME", help: "copy NAME from the server's environment (repeatable)" },
+  { long: "env", value: "NAME=VALUE", help: "set a variable in programs' environment (repeatable)" },
+  { long: "cwd", value: "DIR", help: "working directory of programs (default: the server's)" },
+  {
+    long: "spawn-mode",
+    value: "setsid|detached",
+    help: "how programs get their own session (default: setsid when /usr/bin/setsid exists)",
+  },
+];
+
+const _BY_LONG = new Map(_SPECS.map((s) => [s.long, s]));
+const _BY_SHORT = new Map(_SPECS.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
+const _REPEATABLE = new Set(["unix", "tcp", "allow", "env-pass", "env"]);
+
+/**
+ * The `--help` text.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./cli.ts";
+ * console.assert(helpText().includes("--max-connections"));
+ * ```
+ */
+export function helpText(): string {
+  const lines = _SPECS.map((s) => {
+    const flags = `${s.short === undefined ? "    " : `-${s.short}, `}--${s.long}${
+      s.value === undefined ? "" : ` ${s.value}`
+    }`;
+    return `  ${flags.padEnd(34)} ${s.help}`;
+  });
+  return [
+    `netspawn server ${SERVER_VERSION}: runs programs for sockexec netstring protocol clients.`,
+    "",
+    "Usage: deno run [permissions] server/main.ts [options] [PATH]",
+    "       (sockexec's: [-v] [-d] [-q backlog] [-M mode] [-m maxconn] [-t timeout] [-k kill_timeout] PATH)",
+    "",
+    "Options:",
+    ...lines,
+    "",
+    "Exit codes:",
+    `  ${EXIT_CODES.ok}    clean shutdown (TERM or INT), --help, --version`,
+    `  ${EXIT_CODES.usage}  usage error (bad option or value, no address, bad --allow or --cwd)`,
+    `  ${EXIT_CODES.bind}  cannot listen (address in use, live server on PATH, PATH not a socket)`,
+    `  ${EXIT_CODES.internal}    internal error`,
+    "",
+    "Signals: TERM, INT: graceful shutdown. USR2: state dump to the log. SIGUSR1 must be blocked",
+    "(start through server/launch.pl, as `deno task serve` does): see server/README.md.",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Parse the command line.
+ *
+ * @throws {ServerError} `USAGE` for unknown options, missing or bad values, or no address.
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./cli.ts";
+ * const line = parseCommandLine(["-m", "5", "-t", "0", "/tmp/s.sock"]);
+ * console.assert(line.kind === "serve" && line.options.maxConnections === 5 && line.options.deadline === 0);
+ * ```
+ */
+export function parseCommandLine(args: readonly string[]): CommandLine {
+  const values = new Map<string, string[]>();
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = arg.slice(2, eq < 0 ? undefined : eq);
+      const spec = _BY_LONG.get(name);
+      if (spec === undefined) throw _usage(`unknown option --${name}`);
+      if (spec.value === undefined) {
+        if (eq >= 0) throw _usage(`option --${name} takes no value`);
+        flags.add(spec.long);
+      } else {
+        const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+        if (value === undefined) throw _usage(`option --${name} needs a value (${spec.value})`);
+        _put(values, spec.long, value);
+      }
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const spec = _BY_SHORT.get(arg[j]);
+        if (spec === undefined) throw _usage(`unknown option -${arg[j]}`);
+        if (spec.value === undefined) {
+          flags.add(spec.long);
+          continue;
+        }
+        const value = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+        if (value === undefined) throw _usage(`option -${arg[j]} needs a value (${spec.value})`);
+        _put(values, spec.long, value);
+        break;
+      }
+    } else {
+      positional.push(arg);
+    }
+  }
+  if (flags.has("help")) return { kind: "help" };
+  if (flags.has("version")) return { kind: "version" };
+  return _serve(values, flags, positional);
+}
+
+function _serve(values: Map<string, string[]>, flags: Set<string>, positional: string[]): CommandLine {
+  const listen: ListenAddress[] = [
+    ...[...positional, ...(values.get("unix") ?? [])].map((path) => ({ transport: "unix" as const, path })),
+    ...(values.get("tcp") ?? []).map(parseTcpAddress),
+  ];
+  if (listen.length === 0) throw _usage("no address: give a socket PATH or --tcp HOST:PORT");
+  const one = (name: string): string | undefined => values.get(name)?.at(-1);
+  const integer = (name: string): number | undefined => {
+    const text = one(name);
+    if (text === undefined) return undefined;
+    if (!/^[0-9]+$/.test(text)) throw _usage(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+  const seconds = (name: string): number | undefined => {
+    const text = one(name);
+    if (text === undefined) return undefined;
+    if (!/^[0-9]+(?:\.[0-9]+)?$/.test(text)) {
+      throw _usage(`--${name} must be a number of seconds, got ${JSON.stringify(text)}`);
+    }
+    return Number(text);
+  };
+  const modeText = one("mode");
+  if (modeText !== undefined && !/^0?[0-7]{1,3}$/.test(modeText)) {
+    throw _usage(`--mode must be an octal mode such as 0660, got ${JSON.stringify(modeText)}`);
+  }
+  const logFormat = one("log-format") ?? "text";
+  if (logFormat !== "text" && logFormat !== "json") throw _usage(`--log-format must be text or json, got ${logFormat}`);
+  const logLevel = one("log-level") ?? "warning";
+  if (!["debug", "info", "warning", "error"].includes(logLevel)) {
+    throw _usage(`--log-level must be debug, info, warning or error, got ${logLevel}`);
+  }
+  const spawnMode = one("spawn-mode");
+  if (spawnMode !== undefined && spawnMode !== "setsid" && spawnMode !== "detached") {
+    throw _usage(`--spawn-mode must be setsid or detached, got ${spawnMode}`);
+  }
+  const limits = Object.fromEntries(
+    ([["maxArgc", "max-argc"], ["maxArgvBytes", "max-argv-bytes"], ["maxNetstringLength", "max-netstring"], [
+      "maxLengthDigits",
+      "max-length-digits",
+    ]] as const).flatMap(([key, name]) => {
+      const value = integer(name);
+      return value === undefined ? [] : [[key, value]];
+    }),
+  );
+  const options: ServerOptions = {
+    listen,
+    socketMode: modeText === undefined ? undefined : parseInt(modeText, 8),
+    backlog: integer("backlog"),
+    maxConnections: integer("max-connections"),
+    deadline: seconds("timeout"),
+    killGrace: seconds("kill-timeout"),
+    requestTimeout: seconds("request-timeout"),
+    limits,
+    allowNonLoopback: flags.has("allow-non-loopback"),
+    allow: values.get("allow"),
+    env: {
+      clear: flags.has("env-clear"),
+      pass: values.get("env-pass") ?? [],
+      set: Object.fromEntries((values.get("env") ?? []).map(_envPair)),
+    },
+    cwd: one("cwd"),
+    spawnMode: spawnMode as SpawnMode | undefined,
+  };
+  return {
+    kind: "serve",
+    options,
+    debug: flags.has("debug"),
+    logLevel: logLevel as LogLevelName,
+    logFormat,
+    announce: flags.has("announce"),
+  };
+}
+
+function _envPair(text: string): [string, string] {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw _usage(`--env takes NAME=VALUE, got ${JSON.stringify(text)}`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+function _put(values: Map<string, string[]>, name: string, value: string): void {
+  const list = values.get(name) ?? [];
+  if (!_REPEATABLE.has(name)) list.length = 0;
+  list.push(value);
+  values.set(name, list);
+}
+
+function _usage(message: string): ServerError {
+  return new ServerError("USAGE", message);
+}

@@ -1,0 +1,249 @@
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import {
+  alive,
+  bytes,
+  connect,
+  decode,
+  exchange,
+  readAll,
+  req,
+  text,
+  waitFor,
+  withTempDir,
+  writeAll,
+} from "./_test_util.ts";
+
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const LAUNCH = new URL("./launch.pl", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-net", "--allow-run", "--allow-env", "--allow-sys"];
+
+interface ServerProcess {
+  readonly pid: number;
+  readonly child: Deno.ChildProcess;
+  readonly out: () => string;
+  readonly err: () => string;
+  readonly status: Promise<Deno.CommandStatus>;
+}
+
+function run(args: string[], options: { launcher?: boolean; prefix?: string[] } = {}): ServerProcess {
+  const deno = ["deno", "run", "--config", CONFIG, ...PERMISSIONS, MAIN, ...args];
+  const argv = [...(options.prefix ?? []), ...(options.launcher ? ["perl", LAUNCH] : []), ...deno];
+  const child = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped", stdin: "null" })
+    .spawn();
+  let out = "";
+  let err = "";
+  const collect = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) add(chunk);
+  };
+  const streams = Promise.all([collect(child.stdout, (s) => out += s), collect(child.stderr, (s) => err += s)]);
+  const status = streams.then(() => child.status);
+  return { pid: child.pid, child, out: () => out, err: () => err, status };
+}
+
+async function started(server: ServerProcess): Promise<void> {
+  await waitFor(() => server.out().includes("listening on") || server.err().includes("FTL"), "the server", 20_000);
+}
+
+async function stop(server: ServerProcess): Promise<Deno.CommandStatus> {
+  try {
+    server.child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  return await server.status;
+}
+
+Deno.test("--version, --help and usage errors", async () => {
+  const version = await run(["--version"]).status;
+  const help = run(["--help"]);
+  const bad = run(["--no-such-option", "/tmp/x.sock"]);
+  const none = run([]);
+  const mode = run(["-M", "999", "/tmp/x.sock"]);
+  assertEquals(version.code, 0);
+  assertEquals((await help.status).code, 0);
+  assertMatch(help.out(), /--max-connections/);
+  assertEquals([(await bad.status).code, (await none.status).code, (await mode.status).code], [100, 100, 100]);
+  assertMatch(bad.err(), /unknown option --no-such-option/);
+});
+
+Deno.test("a live server's socket: exit 111", async () => {
+  await withTempDir(async (dir) => {
+    const first = run(["--announce", `${dir}/s.sock`]);
+    await started(first);
+    const second = run([`${dir}/s.sock`]);
+    assertEquals((await second.status).code, 111);
+    assertMatch(second.err(), /already listening/);
+    assertEquals((await stop(first)).code, 0);
+  });
+});
+
+Deno.test("TERM: running programs are terminated, clients get termsig, the socket is removed, exit 0", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", "-k", "1", path], { launcher: true });
+    await started(server);
+    const conn = await connect({ path });
+    await writeAll(conn, req(["sh", "-c", `echo $$ > ${dir}/pid; exec sleep 60`]));
+    await waitFor(() => _read(`${dir}/pid`) !== "", "the program");
+    const pid = Number(_read(`${dir}/pid`));
+    const status = await stop(server);
+    assertEquals(status.code, 0);
+    assertEquals(text(await readAll(conn)), "7:termsig,4:TERM,");
+    conn.close();
+    assert(!alive(pid), "the program is gone");
+    assert(!_exists(path), "the socket is removed");
+  });
+});
+
+Deno.test("through launch.pl programs see exactly fds 0-2 and no blocked signal", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", path], { launcher: true });
+    await started(server);
+    const other = await connect({ path });
+    await writeAll(other, req(["cat"], "x", false));
+    const listing = (await exchange({ path }, req(["ls", "-l", "/proc/self/fd"]))).stdout;
+    const fds = listing.split("\n").flatMap((l) => {
+      const m = / (\d+) -> (.*)$/.exec(l);
+      return m === null || /^\/proc\/\d+\/fd$/.test(m[2]) ? [] : [Number(m[1])];
+    });
+    assertEquals(fds, [0, 1, 2]);
+    const mask = await exchange({ path }, req(["grep", "-E", "^SigBlk", "/proc/self/status"]));
+    assertEquals(mask.stdout, "SigBlk:\t0000000000000000\n", "programs get SIGUSR1 unblocked again");
+    const usr1 = await exchange({ path }, req(["sh", "-c", "kill -USR1 $$; sleep 5"]));
+    assertEquals(text(usr1.raw), "7:termsig,4:USR1,");
+    other.close();
+    await stop(server);
+  });
+});
+
+Deno.test("SIGUSR1 opens no inspector when started through launch.pl (and does without it)", async () => {
+  await withTempDir(async (dir) => {
+    const guarded = run(["--announce", `${dir}/a.sock`], { launcher: true });
+    await started(guarded);
+    await waitFor(() => _ageMs(guarded.pid) > 800, "the inspector's start-up grace");
+    Deno.kill(guarded.pid, "SIGUSR1");
+    assertEquals((await exchange({ path: `${dir}/a.sock` }, req(["echo", "alive"]))).stdout, "alive\n");
+    const opened = await waitFor(() => _inspectorTouched(guarded), "an inspector", 1500).then(() => true, () => false);
+    assert(!opened, `inspector reacted: ${guarded.err()}`);
+    assert(!_listensOn9229(guarded.pid), "the server listens on 9229");
+    assertEquals((await stop(guarded)).code, 0);
+
+    const bare = run(["--announce", `${dir}/b.sock`]);
+    await started(bare);
+    await waitFor(() => _ageMs(bare.pid) > 800, "the inspector's start-up grace");
+    Deno.kill(bare.pid, "SIGUSR1");
+    await waitFor(() => _inspectorTouched(bare), "the unguarded server's inspector to react", 5000);
+    assertMatch(bare.err(), /SIGUSR1 is not blocked/);
+    assertMatch(guarded.err(), /^(?![\s\S]*SIGUSR1 is not blocked)/);
+    await stop(bare);
+  });
+});
+
+Deno.test("SIGUSR2 writes a state dump; malformed requests are logged with their code (JSON)", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", "--log-format", "json", path], { launcher: true });
+    await started(server);
+    const conn = await connect({ path });
+    await writeAll(conn, bytes("1:x,"));
+    assertEquals((await readAll(conn)).length, 0);
+    conn.close();
+    await waitFor(() => server.err().includes("BAD_ARGC"), "the log line");
+    const line = server.err().split("\n").find((l) => l.includes("BAD_ARGC"))!;
+    assertEquals(JSON.parse(line).level, "WARN");
+    Deno.kill(server.pid, "SIGUSR2");
+    await waitFor(() => server.err().includes('"state"'), "the dump");
+    await stop(server);
+  });
+});
+
+Deno.test("EMFILE: the accept loop survives and service resumes when descriptors return", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", "-t", "30", path], { launcher: true, prefix: ["prlimit", "--nofile=48:48"] });
+    await started(server);
+    // Incomplete requests hold one descriptor each until accept itself fails.
+    const idle: Deno.Conn[] = [];
+    for (let i = 0; i < 40; i++) {
+      const conn = await connect({ path });
+      await writeAll(conn, bytes("1:2,"));
+      idle.push(conn);
+    }
+    await waitFor(() => /accept failed/.test(server.err()), "accept to fail with EMFILE");
+    assertMatch(server.err(), /Too many open files/);
+    // Requests that get a descriptor but cannot spawn get a 126 reply; none is dropped.
+    const running: Deno.Conn[] = [];
+    for (const conn of idle.splice(0, 10)) conn.close();
+    for (let i = 0; i < 8; i++) {
+      const conn = await connect({ path });
+      await writeAll(conn, req(["cat"], `${i}`, false));
+      running.push(conn);
+    }
+    for (const conn of idle) conn.close();
+    const replies = await Promise.all(running.map(async (conn) => {
+      await writeAll(conn, bytes("0:,")).catch(() => {});
+      const reply = decode(await readAll(conn, 20_000));
+      conn.close();
+      return reply;
+    }));
+    for (const [i, reply] of replies.entries()) {
+      assert(
+        (reply.status?.exitCode === 0 && reply.stdout === `${i}`) || reply.status?.exitCode === 126,
+        `connection ${i}: ${text(reply.raw)}`,
+      );
+    }
+    assertEquals((await exchange({ path }, req(["echo", "back"]))).stdout, "back\n");
+    assertEquals((await stop(server)).code, 0);
+  });
+});
+
+function _read(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch {
+    return "";
+  }
+}
+
+function _exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function _ageMs(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  const startTicks = Number(fields[19]);
+  const uptime = Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]);
+  return (uptime - startTicks / 100) * 1000;
+}
+
+function _inspectorTouched(server: ServerProcess): boolean {
+  return /Debugger listening|inspector/i.test(server.err()) || _listensOn9229(server.pid);
+}
+
+/** Whether `pid` holds a listening TCP socket on port 9229 (IPv4 or IPv6). */
+function _listensOn9229(pid: number): boolean {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of _read(table).split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1].endsWith(":2405") && f[3] === "0A") inodes.add(f[9]);
+    }
+  }
+  try {
+    for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
+      const target = Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`);
+      const m = /^socket:\[(\d+)\]$/.exec(target);
+      if (m !== null && inodes.has(m[1])) return true;
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}

@@ -1,0 +1,207 @@
+/**
+ * The server's options: what callers pass to {@linkcode startServer}, their
+ * defaults, and their validation into a {@linkcode ServerConfig}.
+ *
+ * @module
+ */
+
+import { type CodecLimits, LIMITS, resolveCodecLimits, UsageError } from "../protocol/mod.ts";
+import { ServerError } from "./errors.ts";
+
+/** A UNIX socket to listen on. */
+export interface UnixListenAddress {
+  /** Transport. */
+  readonly transport: "unix";
+  /** Path of the socket file (at most 107 bytes). */
+  readonly path: string;
+}
+
+/** A TCP address to listen on. */
+export interface TcpListenAddress {
+  /** Transport. */
+  readonly transport: "tcp";
+  /** IPv4 or IPv6 address (without brackets) or host name. */
+  readonly hostname: string;
+  /** Port; 0 picks a free one. */
+  readonly port: number;
+}
+
+/** Any address to listen on. */
+export type ListenAddress = UnixListenAddress | TcpListenAddress;
+
+/** How programs are put in their own session and process group. */
+export type SpawnMode = "setsid" | "detached";
+
+/** The environment programs get. */
+export interface EnvironmentOptions {
+  /** Start from an empty environment instead of the server's. Default false. */
+  readonly clear?: boolean;
+  /** Variables copied from the server's environment (useful with `clear`). */
+  readonly pass?: readonly string[];
+  /** Variables set (applied last). */
+  readonly set?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@linkcode startServer}. Times are in seconds; 0 disables a timeout. */
+export interface ServerOptions {
+  /** Where to listen; at least one address. */
+  readonly listen: readonly ListenAddress[];
+  /** Mode of UNIX socket files. Default 0o660. */
+  readonly socketMode?: number;
+  /** Listen backlog of TCP listeners. Default 100 (UNIX listeners use Deno's fixed 128). */
+  readonly backlog?: number;
+  /** Concurrent connections served; more wait in the backlog. Default 100. */
+  readonly maxConnections?: number;
+  /** Seconds after accept by which argv must be complete. Default 10; 0 = none. */
+  readonly requestTimeout?: number;
+  /** Seconds after accept after which the program is terminated. Default 60; 0 = none. */
+  readonly deadline?: number;
+  /** Seconds between TERM and KILL. Default 10. */
+  readonly killGrace?: number;
+  /** Decoder limits; defaults from the protocol core. */
+  readonly limits?: Partial<CodecLimits>;
+  /** Accept TCP addresses that are not loopback. Default false. */
+  readonly allowNonLoopback?: boolean;
+  /** Programs that may run (names are resolved in PATH at start, or absolute paths). Default: any. */
+  readonly allow?: readonly string[];
+  /** The programs' environment. Default: the server's environment. */
+  readonly env?: EnvironmentOptions;
+  /** Working directory of programs. Default: the server's. */
+  readonly cwd?: string;
+  /** How programs get their own session. Default `setsid` when /usr/bin/setsid or /bin/setsid exists. */
+  readonly spawnMode?: SpawnMode;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ServerConfig {
+  /** Where to listen. */
+  readonly listen: readonly ListenAddress[];
+  /** Mode of UNIX socket files. */
+  readonly socketMode: number;
+  /** TCP listen backlog. */
+  readonly backlog: number;
+  /** Concurrent connections. */
+  readonly maxConnections: number;
+  /** Request completion timeout in seconds (0 = none). */
+  readonly requestTimeout: number;
+  /** Deadline in seconds (0 = none). */
+  readonly deadline: number;
+  /** Kill grace in seconds. */
+  readonly killGrace: number;
+  /** Decoder limits. */
+  readonly limits: CodecLimits;
+  /** Accept non-loopback TCP addresses. */
+  readonly allowNonLoopback: boolean;
+  /** Allow-list as given (resolved by the policy at start), or undefined for any program. */
+  readonly allow: readonly string[] | undefined;
+  /** The programs' environment. */
+  readonly env: Required<EnvironmentOptions>;
+  /** Working directory of programs, or undefined for the server's. */
+  readonly cwd: string | undefined;
+  /** Spawn mode. */
+  readonly spawnMode: SpawnMode;
+  /** The setsid program, in setsid mode. */
+  readonly setsidPath: string | undefined;
+}
+
+/** Defaults of the server options, as `--help` shows them. */
+export const SERVER_DEFAULTS = {
+  socketMode: 0o660,
+  backlog: 100,
+  maxConnections: LIMITS.maxConnections.default,
+  requestTimeout: LIMITS.requestTimeout.default,
+  deadline: LIMITS.deadline.default,
+  killGrace: LIMITS.killGrace.default,
+} as const;
+
+const _SETSID_CANDIDATES = ["/usr/bin/setsid", "/bin/setsid"];
+
+/**
+ * Validate options and fill in defaults.
+ *
+ * @throws {ServerError} `USAGE` naming the bad option.
+ * @example
+ * ```ts
+ * import { resolveServerOptions } from "./options.ts";
+ * const config = resolveServerOptions({ listen: [{ transport: "unix", path: "/tmp/x.sock" }] });
+ * console.assert(config.maxConnections === 100 && config.socketMode === 0o660);
+ * ```
+ */
+export function resolveServerOptions(options: ServerOptions): ServerConfig {
+  if (options.listen.length === 0) throw new ServerError("USAGE", "no address to listen on");
+  const socketMode = options.socketMode ?? SERVER_DEFAULTS.socketMode;
+  if (!Number.isInteger(socketMode) || socketMode < 0 || socketMode > 0o777) {
+    throw new ServerError("USAGE", `socket mode must be an octal mode from 0 to 0777, got ${socketMode}`);
+  }
+  const spawnMode = options.spawnMode ?? (_findSetsid() === undefined ? "detached" : "setsid");
+  const setsidPath = spawnMode === "setsid" ? _findSetsid() : undefined;
+  if (spawnMode === "setsid" && setsidPath === undefined) {
+    throw new ServerError("USAGE", "spawn mode setsid needs /usr/bin/setsid or /bin/setsid (util-linux)");
+  }
+  return {
+    listen: options.listen.map(_checkAddress),
+    socketMode,
+    backlog: _integer("backlog", options.backlog ?? SERVER_DEFAULTS.backlog, 1),
+    maxConnections: _integer("max-connections", options.maxConnections ?? SERVER_DEFAULTS.maxConnections, 1),
+    requestTimeout: _seconds("request-timeout", options.requestTimeout ?? SERVER_DEFAULTS.requestTimeout),
+    deadline: _seconds("timeout", options.deadline ?? SERVER_DEFAULTS.deadline),
+    killGrace: _seconds("kill-timeout", options.killGrace ?? SERVER_DEFAULTS.killGrace),
+    limits: _limits(options.limits),
+    allowNonLoopback: options.allowNonLoopback ?? false,
+    allow: options.allow === undefined ? undefined : [...options.allow],
+    env: {
+      clear: options.env?.clear ?? false,
+      pass: [...(options.env?.pass ?? [])],
+      set: { ...(options.env?.set ?? {}) },
+    },
+    cwd: options.cwd,
+    spawnMode,
+    setsidPath,
+  };
+}
+
+function _findSetsid(): string | undefined {
+  for (const candidate of _SETSID_CANDIDATES) {
+    try {
+      if (Deno.statSync(candidate).isFile) return candidate;
+    } catch {
+      // not here, or not readable: try the next one
+    }
+  }
+  return undefined;
+}
+
+function _checkAddress(address: ListenAddress): ListenAddress {
+  if (address.transport === "unix") {
+    if (address.path === "") throw new ServerError("USAGE", "empty socket path");
+    if (new TextEncoder().encode(address.path).length > 107) {
+      throw new ServerError("USAGE", `socket path is longer than 107 bytes: ${address.path}`);
+    }
+  } else if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
+    throw new ServerError("USAGE", `TCP port must be from 0 to 65535, got ${address.port}`);
+  }
+  return address;
+}
+
+function _integer(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ServerError("USAGE", `--${name} must be an integer of at least ${min}, got ${value}`);
+  }
+  return value;
+}
+
+function _seconds(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0 || value > 2_000_000) {
+    throw new ServerError("USAGE", `--${name} must be a number of seconds from 0 to 2000000, got ${value}`);
+  }
+  return value;
+}
+
+function _limits(partial: Partial<CodecLimits> | undefined): CodecLimits {
+  try {
+    return resolveCodecLimits(partial);
+  } catch (error) {
+    if (error instanceof UsageError) throw new ServerError("USAGE", error.message, { cause: error });
+    throw error;
+  }
+}
