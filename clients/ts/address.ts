@@ -1,0 +1,118 @@
+/**
+ * Server addresses: where a client connects.
+ *
+ * | text | meaning |
+ * |---|---|
+ * | `unix:/run/netspawn.sock` | a UNIX socket (relative paths allowed: `unix:run/x.sock`) |
+ * | `/run/netspawn.sock`, `./x.sock`, `x.sock` | a bare path: a UNIX socket |
+ * | `tcp://127.0.0.1:7000`, `tcp://localhost:7000` | TCP to a host name or IPv4 address |
+ * | `tcp://[::1]:7000`, `[::1]:7000` | TCP to an IPv6 address |
+ *
+ * @module
+ */
+
+import { UsageError } from "../../protocol/mod.ts";
+
+/** A parsed address: a UNIX socket path, or a TCP host and port. */
+export type Address =
+  /** A UNIX stream socket. */
+  | { readonly transport: "unix"; readonly path: string }
+  /** A TCP endpoint; `hostname` is a name, an IPv4 address, or an IPv6 address without brackets. */
+  | { readonly transport: "tcp"; readonly hostname: string; readonly port: number };
+
+/**
+ * Parse an address (see the module documentation for the forms).
+ *
+ * @throws {UsageError} `INVALID_ARGUMENT` for an empty address, a bad port, or a malformed `tcp://` or `[…]` form.
+ * @example
+ * ```ts
+ * import { parseAddress } from "./address.ts";
+ * const tcp = parseAddress("tcp://[::1]:7000");
+ * console.assert(tcp.transport === "tcp" && tcp.hostname === "::1" && tcp.port === 7000);
+ * const unix = parseAddress("/run/netspawn.sock");
+ * console.assert(unix.transport === "unix" && unix.path === "/run/netspawn.sock");
+ * ```
+ */
+export function parseAddress(text: string): Address {
+  if (typeof text !== "string" || text === "") throw _invalid(text, "an address must not be empty");
+  if (text.startsWith("unix:")) {
+    const path = text.slice("unix:".length);
+    if (path === "") throw _invalid(text, "the socket path is empty");
+    return { transport: "unix", path };
+  }
+  if (text.startsWith("tcp://")) return _parseHostPort(text, text.slice("tcp://".length));
+  if (text.startsWith("[")) return _parseHostPort(text, text);
+  return { transport: "unix", path: text };
+}
+
+/**
+ * The canonical text of an address: `unix:PATH`, `tcp://HOST:PORT`, or
+ * `tcp://[V6]:PORT`. Parsing it gives the same address back.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress, parseAddress } from "./address.ts";
+ * console.assert(formatAddress(parseAddress("[::1]:7000")) === "tcp://[::1]:7000");
+ * console.assert(formatAddress(parseAddress("x.sock")) === "unix:x.sock");
+ * ```
+ */
+export function formatAddress(address: Address): string {
+  if (address.transport === "unix") return `unix:${address.path}`;
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return `tcp://${host}:${address.port}`;
+}
+
+/**
+ * An address given as text or already parsed, checked and parsed.
+ *
+ * @throws {UsageError} `INVALID_ARGUMENT` as {@linkcode parseAddress} does, or for a malformed object.
+ * @example
+ * ```ts
+ * import { toAddress } from "./address.ts";
+ * console.assert(toAddress("unix:/x").transport === "unix");
+ * console.assert(toAddress({ transport: "tcp", hostname: "127.0.0.1", port: 1 }).transport === "tcp");
+ * ```
+ */
+export function toAddress(address: string | Address): Address {
+  if (typeof address === "string") return parseAddress(address);
+  if (address?.transport === "unix" && typeof address.path === "string" && address.path !== "") return address;
+  if (address?.transport === "tcp" && typeof address.hostname === "string" && address.hostname !== "") {
+    _checkPort(String(address.port), address.port);
+    return address;
+  }
+  throw new UsageError(
+    "INVALID_ARGUMENT",
+    "an address must be a string, {transport:'unix',path} or {transport:'tcp',hostname,port}",
+  );
+}
+
+function _parseHostPort(text: string, rest: string): Address {
+  let hostname: string;
+  let portText: string;
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close < 0 || rest[close + 1] !== ":") throw _invalid(text, "expected [IPV6]:PORT");
+    hostname = rest.slice(1, close);
+    portText = rest.slice(close + 2);
+    if (!hostname.includes(":")) throw _invalid(text, "brackets are for IPv6 addresses only");
+  } else {
+    const colon = rest.lastIndexOf(":");
+    if (colon < 0) throw _invalid(text, "expected HOST:PORT");
+    hostname = rest.slice(0, colon);
+    portText = rest.slice(colon + 1);
+    if (hostname.includes(":")) throw _invalid(text, "write an IPv6 address in brackets: tcp://[::1]:PORT");
+  }
+  if (hostname === "" || /[\s/]/.test(hostname)) throw _invalid(text, "the host is empty or malformed");
+  return { transport: "tcp", hostname, port: _checkPort(portText, Number(portText), text) };
+}
+
+function _checkPort(portText: string, port: number, text: string = portText): number {
+  if (!/^[0-9]{1,5}$/.test(portText) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw _invalid(text, `the port must be a number from 1 to 65535, got "${portText}"`);
+  }
+  return port;
+}
+
+function _invalid(text: unknown, why: string): UsageError {
+  return new UsageError("INVALID_ARGUMENT", `bad address ${JSON.stringify(text)}: ${why}`);
+}
