@@ -119,7 +119,7 @@ export async function runServerBench(options: ServerBenchOptions = {}): Promise<
 
 /** The results as a Markdown table. */
 export function formatBenchTable(results: readonly BenchResult[]): string {
-  const lines = ["| measure | server | floor | ratio |", "|---|---|---|---|"];
+  const lines = ["| measure | measured | floor | ratio |", "|---|---|---|---|"];
   for (const r of results) {
     const floor = r.floor === undefined ? "" : `${r.floor.toFixed(0)} ${r.unit} (${r.floorName})`;
     lines.push(

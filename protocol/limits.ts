@@ -104,6 +104,14 @@ export const LIMITS = {
     option: "-k, --kill-timeout",
     description: "How long after TERM a still running process group gets KILL.",
   },
+  probeInterval: {
+    scope: "server",
+    default: 1,
+    unit: "seconds",
+    option: "--probe-interval",
+    description:
+      "After the client's end of input, while the program runs, an empty stdout pair is sent whenever nothing was sent for this long, so that a client that has gone is noticed (0 = never; a silent program then runs until it ends or the deadline).",
+  },
 } as const satisfies Record<string, LimitInfo>;
 
 /** The name of any limit. */

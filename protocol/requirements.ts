@@ -229,6 +229,14 @@ export const REQUIREMENTS: readonly Requirement[] = [
       "stdout and stderr values carry the program's output bytes unmodified. The values of one stream, concatenated in order, are exactly what the program wrote to it; pair boundaries carry no meaning and the two streams have no relative order.",
   },
   {
+    id: "resp.output.empty",
+    level: "MUST",
+    party: "receiver",
+    profiles: P,
+    text:
+      "An output pair with an empty value (`6:stdout,0:,`) is valid and carries nothing. A server may send one to find out whether a client whose input has ended is still there.",
+  },
+  {
     id: "resp.exitcode",
     level: "MUST",
     party: "receiver",
@@ -357,7 +365,16 @@ export const REQUIREMENTS: readonly Requirement[] = [
     party: "server",
     profiles: P,
     text:
-      "When the client disconnects while the program runs, the program gets TERM, and KILL if it is still running after the kill grace.",
+      "When the client disconnects while the program runs, the program gets TERM, and KILL if it is still running after the kill grace. A reset while reading is a disconnect; an orderly end of input is not (req.eof.stdin).",
+  },
+  {
+    id: "srv.disconnect.silent",
+    level: "SHOULD",
+    party: "server",
+    profiles: P,
+    text:
+      "A disconnect is noticed within a few seconds even while the program writes nothing: an orderly end of input may be a half-close or a close, so after it the server writes an empty stdout pair whenever it has sent nothing for a while; the write fails once the client is gone.",
+    sockexec: "Treats every end of input as a disconnect.",
   },
   {
     id: "srv.half-close",

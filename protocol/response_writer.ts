@@ -15,7 +15,7 @@ import { encodeNetstring, netstringHeader } from "./netstring.ts";
 export type ResponseWriterState = "running" | "done";
 
 /** Inputs of the response writer: the caller's calls. */
-export type ResponseWriterInput = "output" | "status";
+export type ResponseWriterInput = "output" | "probe" | "status";
 
 /** The response writer as data. */
 export const RESPONSE_WRITER_SPEC: MachineSpec<ResponseWriterState, ResponseWriterInput> = {
@@ -23,19 +23,21 @@ export const RESPONSE_WRITER_SPEC: MachineSpec<ResponseWriterState, ResponseWrit
   role: "server",
   direction: "emit",
   summary:
-    "Produces a response: any number of output pairs while the program runs, then one status pair, which is the last thing sent. Empty output produces no bytes. A call its state does not allow raises INVALID_STATE and produces nothing.",
+    "Produces a response: any number of output pairs while the program runs, then one status pair, which is the last thing sent. Empty output produces no bytes; a probe is the one empty output pair a server sends on purpose, to find out whether a client whose input has ended is still there. A call its state does not allow raises INVALID_STATE and produces nothing.",
   states: {
     "running": "The status is not sent yet; output pairs may be sent.",
     "done": "The status pair was sent; the server closes the connection. Terminal.",
   },
   inputs: {
     "output": "Send an output pair (stdout or stderr) carrying bytes read from the program.",
+    "probe": "Send an empty stdout pair (`6:stdout,0:,`), which carries nothing.",
     "status": "Send the status pair (exitcode or termsig).",
   },
   initial: "running",
   terminal: ["done"],
   transitions: [
     { from: "running", on: "output", to: "running", emits: ["output-pair"] },
+    { from: "running", on: "probe", to: "running", emits: ["empty-output-pair"] },
     { from: "running", on: "status", to: "done", emits: ["status-pair"] },
   ],
 };
@@ -78,6 +80,17 @@ export class ResponseWriter {
     this.#fire("output");
     if (bytes.length === 0) return [];
     return [_concat([_TYPES[stream], netstringHeader(bytes.length)]), bytes, Uint8Array.of(0x2c)];
+  }
+
+  /**
+   * An empty stdout pair, `6:stdout,0:,`: it carries nothing, and a write of it
+   * fails once the client has gone, which is how a server notices a client
+   * that disconnected while the program prints nothing (resp.output.empty).
+   * @throws {UsageError} `INVALID_STATE` after the status.
+   */
+  probe(): Uint8Array {
+    this.#fire("probe");
+    return _concat([_TYPES.stdout, netstringHeader(0), Uint8Array.of(0x2c)]);
   }
 
   /**

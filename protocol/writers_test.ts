@@ -61,6 +61,13 @@ Deno.test("the response writer sends output, then one status, last", () => {
   assertEquals(text(new ResponseWriter().status({ exitCode: null, signal: "TERM" })), "7:termsig,4:TERM,");
 });
 
+Deno.test("the response writer's probe is an empty stdout pair, allowed only before the status", () => {
+  const w = new ResponseWriter();
+  assertEquals(text(w.probe()), "6:stdout,0:,");
+  w.status({ exitCode: 0, signal: null });
+  assertThrows(() => w.probe(), UsageError, "INVALID_STATE");
+});
+
 Deno.test("the response writer refuses statuses the protocol cannot carry", () => {
   for (const exitCode of [-1, 256, 1.5, NaN]) {
     assertThrows(() => new ResponseWriter().status({ exitCode, signal: null }), UsageError, "INVALID_ARGUMENT");

@@ -71,6 +71,11 @@ const _SPECS: readonly _Spec[] = [
     help: `grace between TERM and KILL (default ${LIMITS.killGrace.default})`,
   },
   {
+    long: "probe-interval",
+    value: "SECONDS",
+    help: `after the client's end of input, probe a silent connection this often (default ${LIMITS.probeInterval.default}; 0 = never)`,
+  },
+  {
     long: "request-timeout",
     value: "SECONDS",
     help: `argv must be complete this long after accept (default ${LIMITS.requestTimeout.default}; 0 = none)`,
@@ -255,6 +260,7 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     maxConnections: integer("max-connections"),
     deadline: seconds("timeout"),
     killGrace: seconds("kill-timeout"),
+    probeInterval: seconds("probe-interval"),
     requestTimeout: seconds("request-timeout"),
     limits,
     allowNonLoopback: flags.has("allow-non-loopback"),

@@ -11,6 +11,7 @@ import { EXIT_CODES, ServerError } from "./errors.ts";
 import { configureLogging } from "./logging.ts";
 import type { ListenAddress, TcpListenAddress } from "./options.ts";
 import { startServer } from "./server.ts";
+import { guardInspectorPort } from "./inspector_guard.ts";
 import { installSignalHandlers } from "./signals.ts";
 
 /**
@@ -41,12 +42,14 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(`netspawn version: ${SERVER_VERSION}`);
     return EXIT_CODES.ok;
   }
+  const guard = guardInspectorPort(); // first: SIGUSR1 must find the inspector's port taken
   await configureLogging({ level: line.debug ? "debug" : line.logLevel, format: line.logFormat });
   const logger = getLogger(["netspawn", "server"]);
   let server;
   try {
     server = await startServer(line.options);
   } catch (error) {
+    guard.close();
     if (error instanceof ServerError) {
       logger.fatal("{message}", { message: error.message, code: error.code });
       return error.exitCode;
@@ -54,9 +57,11 @@ export async function main(args: readonly string[]): Promise<number> {
     throw error;
   }
   const removeHandlers = installSignalHandlers(server, logger);
-  if (server.sigusr1Blocked !== true) {
+  for (const problem of guard.problems) logger.debug("inspector guard: {problem}", { problem });
+  if (!guard.protected && server.sigusr1Blocked !== true) {
     logger.warn(
-      "SIGUSR1 is not blocked: any process of this user can open a V8 inspector in this server with kill -USR1; start it through server/launch.pl (see server/README.md)",
+      "SIGUSR1 is not guarded: the inspector port 127.0.0.1:9229 could not be held ({problems}) and SIGUSR1 is not blocked, so any process of this user can open a V8 inspector in this server with kill -USR1; allow --allow-net=127.0.0.1:9229 or start through server/launch.pl --block-sigusr1 (see server/README.md)",
+      { problems: guard.problems.join("; ") },
     );
   }
   for (const address of server.addresses) {
@@ -67,6 +72,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (line.announce) console.log(announcement(server.addresses));
   await server.finished;
   removeHandlers();
+  guard.close();
   logger.info("stopped");
   return EXIT_CODES.ok;
 }

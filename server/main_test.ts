@@ -16,7 +16,9 @@ import {
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const LAUNCH = new URL("./launch.pl", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-net", "--allow-run", "--allow-env", "--allow-sys"];
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
+/** Network permission for one UNIX socket only, so the guard cannot hold the inspector port. */
+const noGuard = (path: string) => `--allow-net=unix:${path}`;
 
 interface ServerProcess {
   readonly pid: number;
@@ -26,9 +28,15 @@ interface ServerProcess {
   readonly status: Promise<Deno.CommandStatus>;
 }
 
-function run(args: string[], options: { launcher?: boolean; prefix?: string[] } = {}): ServerProcess {
-  const deno = ["deno", "run", "--config", CONFIG, ...PERMISSIONS, MAIN, ...args];
-  const argv = [...(options.prefix ?? []), ...(options.launcher ? ["perl", LAUNCH] : []), ...deno];
+function run(
+  args: string[],
+  options: { launcher?: boolean | string[]; prefix?: string[]; net?: string } = {},
+): ServerProcess {
+  const deno = ["deno", "run", "--config", CONFIG, ...PERMISSIONS, options.net ?? "--allow-net", MAIN, ...args];
+  const launcher = options.launcher === undefined || options.launcher === false
+    ? []
+    : ["perl", LAUNCH, ...(options.launcher === true ? [] : options.launcher)];
+  const argv = [...(options.prefix ?? []), ...launcher, ...deno];
   const child = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped", stdin: "null" })
     .spawn();
   let out = "";
@@ -118,25 +126,36 @@ Deno.test("through launch.pl programs see exactly fds 0-2 and no blocked signal"
   });
 });
 
-Deno.test("SIGUSR1 opens no inspector when started through launch.pl (and does without it)", async () => {
+Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1, and neither", async () => {
   await withTempDir(async (dir) => {
-    const guarded = run(["--announce", `${dir}/a.sock`], { launcher: true });
+    // The guard alone (no launcher): the inspector finds 127.0.0.1:9229 taken and gives up.
+    const guarded = run(["--announce", `${dir}/a.sock`]);
     await started(guarded);
     await waitFor(() => _ageMs(guarded.pid) > 800, "the inspector's start-up grace");
     Deno.kill(guarded.pid, "SIGUSR1");
+    await waitFor(() => /Failed to start inspector/.test(guarded.err()), "the inspector to fail");
     assertEquals((await exchange({ path: `${dir}/a.sock` }, req(["echo", "alive"]))).stdout, "alive\n");
-    const opened = await waitFor(() => _inspectorTouched(guarded), "an inspector", 1500).then(() => true, () => false);
-    assert(!opened, `inspector reacted: ${guarded.err()}`);
-    assert(!_listensOn9229(guarded.pid), "the server listens on 9229");
+    assert(!/Debugger listening/.test(guarded.err()), guarded.err());
+    assertMatch(guarded.err(), /^(?![\s\S]*SIGUSR1 is not guarded)/);
     assertEquals((await stop(guarded)).code, 0);
 
-    const bare = run(["--announce", `${dir}/b.sock`]);
+    // A blocked signal is never delivered: not even a failed start.
+    const blocked = run(["--announce", `${dir}/b.sock`], { launcher: ["--block-sigusr1"], net: noGuard(`${dir}/b.sock`) });
+    await started(blocked);
+    await waitFor(() => _ageMs(blocked.pid) > 800, "the inspector's start-up grace");
+    Deno.kill(blocked.pid, "SIGUSR1");
+    assertEquals((await exchange({ path: `${dir}/b.sock` }, req(["echo", "alive"]))).stdout, "alive\n");
+    const reacted = await waitFor(() => _inspectorTouched(blocked), "an inspector", 1500).then(() => true, () => false);
+    assert(!reacted, `inspector reacted: ${blocked.err()}`);
+    assertEquals((await stop(blocked)).code, 0);
+
+    // Neither (the guard lacks the permission): the test can fail, the server warns.
+    const bare = run(["--announce", `${dir}/c.sock`], { net: noGuard(`${dir}/c.sock`) });
     await started(bare);
+    assertMatch(bare.err(), /SIGUSR1 is not guarded/);
     await waitFor(() => _ageMs(bare.pid) > 800, "the inspector's start-up grace");
     Deno.kill(bare.pid, "SIGUSR1");
-    await waitFor(() => _inspectorTouched(bare), "the unguarded server's inspector to react", 5000);
-    assertMatch(bare.err(), /SIGUSR1 is not blocked/);
-    assertMatch(guarded.err(), /^(?![\s\S]*SIGUSR1 is not blocked)/);
+    await waitFor(() => /Debugger listening/.test(bare.err()), "the unguarded server's inspector to open", 5000);
     await stop(bare);
   });
 });

@@ -58,6 +58,8 @@ export interface ServerOptions {
   readonly deadline?: number;
   /** Seconds between TERM and KILL. Default 10. */
   readonly killGrace?: number;
+  /** Seconds of silence after the client's end of input before an empty stdout pair probes the client. Default 1; 0 = never. */
+  readonly probeInterval?: number;
   /** Decoder limits; defaults from the protocol core. */
   readonly limits?: Partial<CodecLimits>;
   /** Accept TCP addresses that are not loopback. Default false. */
@@ -88,6 +90,8 @@ export interface ServerConfig {
   readonly deadline: number;
   /** Kill grace in seconds. */
   readonly killGrace: number;
+  /** Probe interval in seconds (0 = no probes). */
+  readonly probeInterval: number;
   /** Decoder limits. */
   readonly limits: CodecLimits;
   /** Accept non-loopback TCP addresses. */
@@ -112,6 +116,7 @@ export const SERVER_DEFAULTS = {
   requestTimeout: LIMITS.requestTimeout.default,
   deadline: LIMITS.deadline.default,
   killGrace: LIMITS.killGrace.default,
+  probeInterval: LIMITS.probeInterval.default,
 } as const;
 
 const _SETSID_CANDIDATES = ["/usr/bin/setsid", "/bin/setsid"];
@@ -146,6 +151,7 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     requestTimeout: _seconds("request-timeout", options.requestTimeout ?? SERVER_DEFAULTS.requestTimeout),
     deadline: _seconds("timeout", options.deadline ?? SERVER_DEFAULTS.deadline),
     killGrace: _seconds("kill-timeout", options.killGrace ?? SERVER_DEFAULTS.killGrace),
+    probeInterval: _seconds("probe-interval", options.probeInterval ?? SERVER_DEFAULTS.probeInterval),
     limits: _limits(options.limits),
     allowNonLoopback: options.allowNonLoopback ?? false,
     allow: options.allow === undefined ? undefined : [...options.allow],

@@ -165,8 +165,12 @@ export class Session {
         let n: number | null;
         try {
           n = await this.#conn.read(buffer);
-        } catch {
-          n = null; // reset by the peer, or closed by us
+        } catch (error) {
+          // A reset is a client that has gone, never a half-close; anything else is our own close.
+          if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
+            this.#onClientGone(error);
+          }
+          n = null;
         }
         if (this.#phase === "closed") return;
         if (n === null) {
@@ -179,6 +183,7 @@ export class Session {
         if (n === null) {
           this.#inputEnded = true;
           this.#resolveInputEnded();
+          this.#startProbes();
           return;
         }
       }
@@ -324,9 +329,42 @@ export class Session {
     if (this.#phase === "closed") return;
     this.#ctx.logger.debug("connection {id}: client gone: {error}", { id: this.#ctx.id, error: describeError(error) });
     this.#level = "warning";
-    this.#cancelReaders();
-    if (this.#group !== undefined && !this.#exited) this.#group.terminate(this.#ctx.config.killGrace);
+    this.#result = "client gone";
+    this.#terminate();
     this.#resolveEnd("abort");
+  }
+
+  /**
+   * TERM the program's group (KILL after the grace). The output pumps go on
+   * reading and discarding, so the program cannot die of SIGPIPE before it
+   * has seen its TERM; the drain after it exits is bounded.
+   */
+  #terminate(): void {
+    if (this.#group !== undefined && !this.#drained) this.#group.terminate(this.#ctx.config.killGrace);
+  }
+
+  /**
+   * The client's input has ended: it half-closed, or it closed and is gone.
+   * Only a write can tell, so while the program runs, an empty stdout pair
+   * goes out whenever nothing was sent for a probe interval; a failed write
+   * reports the client gone (srv.disconnect.silent).
+   */
+  #startProbes(): void {
+    const every = this.#ctx.config.probeInterval;
+    if (every === 0 || this.#phase !== "running") return;
+    let probeBytes = 0;
+    let seen = this.#out.written;
+    const timer = setInterval(() => {
+      if (this.#phase !== "running" || this.#out.failed) return clearInterval(timer);
+      const sent = this.#out.written - probeBytes;
+      if (sent === seen) {
+        const probe = this.#response.probe();
+        probeBytes += probe.length;
+        this.#out.write([probe]);
+      }
+      seen = sent;
+    }, every * 1000);
+    this.#timers.push(timer);
   }
 
   /** End without a reply (malformed request, timeout, shutdown): close now, terminate the program. */
@@ -340,8 +378,7 @@ export class Session {
   #abort(): void {
     this.#phase = "closed";
     this.#closeConn();
-    this.#cancelReaders();
-    if (this.#group !== undefined && !this.#drained) this.#group.terminate(this.#ctx.config.killGrace);
+    this.#terminate();
     this.#resolveEnd("abort");
   }
 

@@ -202,15 +202,15 @@ test("e2e: TIMEOUT kills the remote program", async () => {
   await _gone(pid, 10_000);
 });
 
-test("e2e: cancelling a program that writes nothing kills it (TCP: the client resets the connection)", {
-  todo: "the server treats a reset like a half-close until the program writes (server/README.md, Disconnect)",
-}, async () => {
-  await using fx = await _serve();
-  const { child, pid } = await _startWithPid(fx.tcp, "exec sleep 60");
-  child.abort("cancelled by test");
-  await assert.rejects(child.status, AbortedError);
-  await _gone(pid, 5_000);
-});
+for (const transport of ["tcp", "unix"] as const) {
+  test(`e2e: cancelling a program that writes nothing kills it (${transport})`, async () => {
+    await using fx = await _serve();
+    const { child, pid } = await _startWithPid(fx[transport], "exec sleep 60");
+    child.abort("cancelled by test");
+    await assert.rejects(child.status, AbortedError);
+    await _gone(pid, 5_000);
+  });
+}
 
 test("e2e: OUTPUT_LIMIT kills the remote program", async () => {
   await using fx = await _serve();
