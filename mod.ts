@@ -1,6 +1,8 @@
 /**
  * netspawn: a server, clients and a conformance kit for the sockexec
- * netstring exec protocol. This entry point exports the protocol core.
+ * netstring exec protocol. This entry point exports the TypeScript client
+ * and the protocol core; the server is `./server/mod.ts`, the conformance
+ * kit `./conformance/mod.ts`.
  *
  * @example
  * ```ts
@@ -13,3 +15,4 @@
  */
 
 export * from "./protocol/mod.ts";
+export * from "./clients/ts/mod.ts";

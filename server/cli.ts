@@ -73,7 +73,8 @@ const _SPECS: readonly _Spec[] = [
   {
     long: "probe-interval",
     value: "SECONDS",
-    help: `after the client's end of input, probe a silent connection this often (default ${LIMITS.probeInterval.default}; 0 = never)`,
+    help:
+      `after the client's end of input, probe a silent connection this often (default ${LIMITS.probeInterval.default}; 0 = never)`,
   },
   {
     long: "request-timeout",

@@ -140,7 +140,10 @@ Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1
     assertEquals((await stop(guarded)).code, 0);
 
     // A blocked signal is never delivered: not even a failed start.
-    const blocked = run(["--announce", `${dir}/b.sock`], { launcher: ["--block-sigusr1"], net: noGuard(`${dir}/b.sock`) });
+    const blocked = run(["--announce", `${dir}/b.sock`], {
+      launcher: ["--block-sigusr1"],
+      net: noGuard(`${dir}/b.sock`),
+    });
     await started(blocked);
     await waitFor(() => _ageMs(blocked.pid) > 800, "the inspector's start-up grace");
     Deno.kill(blocked.pid, "SIGUSR1");
