@@ -131,7 +131,7 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
 
 function _startServer(command: string | undefined, socket: string): Deno.ChildProcess {
   const line = command?.replaceAll("{socket}", socket) ??
-    `perl ${_ROOT}server/launch.pl deno run --allow-read --allow-write --allow-net --allow-run --allow-env --allow-sys ${_ROOT}server/main.ts -t 120 ${socket}`;
+    `perl ${_ROOT}server/launch.pl ${Deno.execPath()} run --allow-read --allow-write --allow-net --allow-run --allow-env --allow-sys ${_ROOT}server/main.ts -t 120 ${socket}`;
   return new Deno.Command("sh", { args: ["-c", `exec ${line}`], stdin: "null", stdout: "null", stderr: "inherit" })
     .spawn();
 }

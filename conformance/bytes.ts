@@ -12,6 +12,10 @@
  * @module
  */
 
+import { concatBytes } from "../protocol/mod.ts";
+
+export { concatBytes };
+
 /** A byte string as the vectors write it. */
 export type BytesSpec =
   | string
@@ -48,25 +52,6 @@ export function bytesOf(spec: BytesSpec): Uint8Array {
   const parts: Uint8Array[] = [];
   _collect(spec, parts);
   return parts.length === 1 ? parts[0] : concatBytes(parts);
-}
-
-/**
- * One array holding the parts in order.
- *
- * @example
- * ```ts
- * import { concatBytes } from "./bytes.ts";
- * console.assert(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)]).length === 3);
- * ```
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function _collect(spec: BytesSpec, into: Uint8Array[]): void {

@@ -12,7 +12,7 @@ import { mapPool } from "./async.ts";
 import { bytesOf } from "./bytes.ts";
 import { evaluateRequest, evaluateResult } from "./client_expect.ts";
 import { type FakeServer, startFakeServer } from "./fake_server.ts";
-import { type CaseResult, type Findings, judge } from "./verdict.ts";
+import { type CaseResult, caseResult, type Findings, judge } from "./verdict.ts";
 import type { ClientVector } from "./vector.ts";
 
 /** Options of {@linkcode runClientVectors}. */
@@ -92,20 +92,13 @@ export async function runClientCase(
 }
 
 function _judge(v: ClientVector, run: AdapterRun, fake: FakeServer | undefined, durationMs: number): CaseResult {
-  const base = {
-    id: v.id,
-    variant: "adapter",
-    kind: "client" as const,
-    title: v.title,
-    level: v.level,
-    requirements: v.requirements,
-    durationMs,
-  };
+  const _result = (verdict: CaseResult["verdict"], reasons: string[], observed?: string) =>
+    caseResult(v, { variant: "adapter", verdict, reasons, durationMs, observed });
   const stderr = run.stderr.trim() ? ` (adapter stderr: ${run.stderr.trim().split("\n").slice(-2).join(" | ")})` : "";
-  if (run.result === undefined) return { ...base, verdict: "FAIL", reasons: [`${run.problem}${stderr}`] };
+  if (run.result === undefined) return _result("FAIL", [`${run.problem}${stderr}`]);
   const result = run.result;
   if (!result.ok && result.error === "UNSUPPORTED") {
-    return { ...base, verdict: "SKIP", reasons: [`the adapter cannot express this case: ${result.message ?? ""}`] };
+    return _result("SKIP", [`the adapter cannot express this case: ${result.message ?? ""}`]);
   }
   const sent = fake && v.server?.expectRequest ? evaluateRequest(v.server.expectRequest, fake.request) : [];
   const withRequest = (f: Findings): Findings => ({ must: [...sent, ...f.must], should: f.should });
@@ -118,5 +111,5 @@ function _judge(v: ClientVector, run: AdapterRun, fake: FakeServer | undefined, 
   const observed = result.ok
     ? `result: ${result.signal === null ? `exitCode ${result.exitCode}` : `signal ${result.signal}`}`
     : `error ${result.error}${result.detail ? ` (${result.detail})` : ""}`;
-  return { ...base, verdict, reasons: verdict === "PASS" ? [] : reasons.map((r) => r + stderr), observed };
+  return _result(verdict, verdict === "PASS" ? [] : reasons.map((r) => r + stderr), observed);
 }

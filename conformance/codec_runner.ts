@@ -19,7 +19,7 @@ import {
   UsageError,
 } from "../protocol/mod.ts";
 import { bytesOf, concatBytes, showBytes } from "./bytes.ts";
-import type { CaseResult } from "./verdict.ts";
+import { type CaseResult, caseResult } from "./verdict.ts";
 import type { CodecDecodeVector, CodecEncodeVector, CodecEvent, CodecVector, EncodeValue } from "./vector.ts";
 
 /** Inputs longer than this are split at a sample of points, not at every one. */
@@ -79,17 +79,8 @@ export function runCodecVector(vector: CodecVector): CaseResult {
 }
 
 function _result(vector: CodecVector, started: number, verdict: CaseResult["verdict"], reasons: string[]): CaseResult {
-  return {
-    id: vector.id,
-    variant: vector.direction === "encode" ? "encode" : "all-splits",
-    kind: "codec",
-    title: vector.title,
-    level: vector.level,
-    requirements: vector.requirements,
-    verdict,
-    reasons,
-    durationMs: performance.now() - started,
-  };
+  const variant = vector.direction === "encode" ? "encode" : "all-splits";
+  return caseResult(vector, { variant, verdict, reasons, durationMs: performance.now() - started });
 }
 
 function _checkDecode(vector: CodecDecodeVector): string[] {

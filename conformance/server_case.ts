@@ -13,7 +13,7 @@ import { bytesOf, concatBytes, showBytes } from "./bytes.ts";
 import { ResponseRecorder } from "./recorder.ts";
 import { evaluateServer, mismatch, type ServerObservation } from "./server_expect.ts";
 import type { ServerInstance } from "./target.ts";
-import { type CaseResult, judge } from "./verdict.ts";
+import { type CaseResult, caseResult, judge } from "./verdict.ts";
 import type { ServerExpectation, ServerStep, ServerVector } from "./vector.ts";
 
 /** How a run varies a vector's sends. */
@@ -67,18 +67,8 @@ export async function runServerCase(
       findings: evaluateServer(a.expect, obs),
     }));
     const { verdict, reasons } = judge(strict, alternatives);
-    return {
-      id: vector.id,
-      variant: variant.name,
-      kind: "server",
-      title: vector.title,
-      level: vector.level,
-      requirements: vector.requirements,
-      verdict,
-      reasons,
-      durationMs: performance.now() - started,
-      observed: _summary(obs),
-    };
+    const durationMs = performance.now() - started;
+    return caseResult(vector, { variant: variant.name, verdict, reasons, durationMs, observed: _summary(obs) });
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }

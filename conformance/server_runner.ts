@@ -12,7 +12,7 @@ import { mapPool } from "./async.ts";
 import { splitPoints } from "./codec_runner.ts";
 import { type CaseOptions, runServerCase, sendBytes, type Variant } from "./server_case.ts";
 import type { ServerInstance, ServerTarget } from "./target.ts";
-import type { CaseResult } from "./verdict.ts";
+import { type CaseResult, caseResult } from "./verdict.ts";
 import type { ServerVector } from "./vector.ts";
 
 /**
@@ -156,17 +156,7 @@ async function _isolated(
 }
 
 function _special(v: ServerVector, variant: string, verdict: "SKIP" | "ERROR", why: string): CaseResult {
-  return {
-    id: v.id,
-    variant,
-    kind: "server",
-    title: v.title,
-    level: v.level,
-    requirements: v.requirements,
-    verdict,
-    reasons: [why],
-    durationMs: 0,
-  };
+  return caseResult(v, { variant, verdict, reasons: [why], durationMs: 0 });
 }
 
 function _report(options: ServerRunOptions, result: CaseResult): CaseResult {

@@ -37,6 +37,24 @@ export interface CaseResult {
   readonly expectedFail?: boolean;
 }
 
+/**
+ * A result for a vector: its identity fields, plus what the run found.
+ *
+ * @example
+ * ```ts
+ * import { caseResult } from "./verdict.ts";
+ * const v = { id: "codec.x", kind: "codec" as const, title: "t", level: "MUST" as const, requirements: ["ns.grammar"] };
+ * console.assert(caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 }).id === "codec.x");
+ * ```
+ */
+export function caseResult(
+  vector: Pick<CaseResult, "id" | "kind" | "title" | "level" | "requirements">,
+  run: Pick<CaseResult, "variant" | "verdict" | "reasons" | "durationMs" | "observed">,
+): CaseResult {
+  const { id, kind, title, level, requirements } = vector;
+  return { id, kind, title, level, requirements, ...run };
+}
+
 /** Counts per verdict, and the derived outcome of a run. */
 export interface Summary {
   /** Cases per verdict. */

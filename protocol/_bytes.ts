@@ -18,19 +18,6 @@ export function _toBytes(value: Uint8Array | string): Uint8Array {
   return typeof value === "string" ? _encoder.encode(value) : value;
 }
 
-/** One array holding all the parts in order. */
-export function _concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** A printable rendering of bytes for error messages: ASCII kept, the rest as \xNN, cut at `max` bytes. */
 export function _show(bytes: Uint8Array, max = 32): string {
   let out = "";

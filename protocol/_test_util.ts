@@ -1,5 +1,6 @@
 // Helpers for the protocol tests (not part of the public API).
-import { _concat, _utf8 } from "./_bytes.ts";
+import { _utf8 } from "./_bytes.ts";
+import { concatBytes } from "./bytes.ts";
 import { type ParseOutcome, type PullParser, runParser } from "./drive.ts";
 import type { RequestEvent } from "./request_parser.ts";
 import type { ResponseEvent } from "./response_parser.ts";
@@ -9,7 +10,7 @@ export function _latin1(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
-export { _concat as concat, _utf8 as utf8 };
+export { _utf8 as utf8, concatBytes as concat };
 
 /** The input cut at the given offsets. */
 export function _splitAt(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
@@ -42,7 +43,7 @@ function _normal<E>(outcome: ParseOutcome<E>, data: (e: E) => [string, Uint8Arra
   const parts: string[] = [];
   let run: { type: string; chunks: Uint8Array[] } | undefined;
   const flush = () => {
-    if (run) parts.push(`${run.type}(${Array.from(_concat(run.chunks)).join(".")})`);
+    if (run) parts.push(`${run.type}(${Array.from(concatBytes(run.chunks)).join(".")})`);
     run = undefined;
   };
   for (const e of outcome.events) {

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { _concat, _show, _toBytes, _utf8 } from "./_bytes.ts";
+import { _show, _toBytes, _utf8 } from "./_bytes.ts";
+import { concatBytes } from "./bytes.ts";
 import { ProtocolError, UsageError } from "./errors.ts";
 import { type CodecLimits, resolveCodecLimits } from "./limits.ts";
 
@@ -393,7 +394,7 @@ export function encodeNetstringParts(payload: Uint8Array | string): [Uint8Array,
  * ```
  */
 export function encodeNetstring(payload: Uint8Array | string): Uint8Array {
-  return _concat(encodeNetstringParts(payload));
+  return concatBytes(encodeNetstringParts(payload));
 }
 
 /**
@@ -406,5 +407,5 @@ export function encodeNetstring(payload: Uint8Array | string): Uint8Array {
  * ```
  */
 export function encodeNetstrings(payloads: readonly (Uint8Array | string)[]): Uint8Array {
-  return _concat(payloads.flatMap((p) => encodeNetstringParts(p)));
+  return concatBytes(payloads.flatMap((p) => encodeNetstringParts(p)));
 }

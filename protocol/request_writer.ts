@@ -5,7 +5,8 @@
  * @module
  */
 
-import { _concat, _toBytes, _utf8 } from "./_bytes.ts";
+import { _toBytes, _utf8 } from "./_bytes.ts";
+import { concatBytes } from "./bytes.ts";
 import { UsageError } from "./errors.ts";
 import { type MachineSpec, TransitionTable } from "./machine.ts";
 import { encodeNetstring, encodeNetstringParts } from "./netstring.ts";
@@ -76,7 +77,7 @@ export class RequestWriter {
   argv(argv: readonly Arg[]): Uint8Array {
     const bytes = validateArgv(argv);
     this.#fire("argv");
-    return _concat([encodeNetstring(String(bytes.length)), ...bytes.map(encodeNetstring)]);
+    return concatBytes([encodeNetstring(String(bytes.length)), ...bytes.map(encodeNetstring)]);
   }
 
   /**
@@ -148,5 +149,5 @@ export function encodeRequest(request: Request): Uint8Array {
   const parts = [w.argv(request.argv)];
   if (request.stdin !== undefined) parts.push(...w.stdin(request.stdin));
   if (request.end ?? true) parts.push(w.end());
-  return _concat(parts);
+  return concatBytes(parts);
 }

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { _concat, _toBytes } from "./_bytes.ts";
+import { _toBytes } from "./_bytes.ts";
+import { concatBytes } from "./bytes.ts";
 import { UsageError } from "./errors.ts";
 import { type ExitStatus, isSignalNameValue, type OutputStream, statusValue } from "./frames.ts";
 import { type MachineSpec, TransitionTable } from "./machine.ts";
@@ -79,7 +80,7 @@ export class ResponseWriter {
     const bytes = _toBytes(data);
     this.#fire("output");
     if (bytes.length === 0) return [];
-    return [_concat([_TYPES[stream], netstringHeader(bytes.length)]), bytes, Uint8Array.of(0x2c)];
+    return [concatBytes([_TYPES[stream], netstringHeader(bytes.length)]), bytes, Uint8Array.of(0x2c)];
   }
 
   /**
@@ -90,7 +91,7 @@ export class ResponseWriter {
    */
   probe(): Uint8Array {
     this.#fire("probe");
-    return _concat([_TYPES.stdout, netstringHeader(0), Uint8Array.of(0x2c)]);
+    return concatBytes([_TYPES.stdout, netstringHeader(0), Uint8Array.of(0x2c)]);
   }
 
   /**
@@ -100,7 +101,10 @@ export class ResponseWriter {
   status(status: ExitStatus): Uint8Array {
     _checkStatus(status);
     this.#fire("status");
-    return _concat([status.signal === null ? _TYPES.exitcode : _TYPES.termsig, encodeNetstring(statusValue(status))]);
+    return concatBytes([
+      status.signal === null ? _TYPES.exitcode : _TYPES.termsig,
+      encodeNetstring(statusValue(status)),
+    ]);
   }
 
   #fire(input: ResponseWriterInput): void {

@@ -1,5 +1,5 @@
 // Helpers for the server tests (not part of the public API).
-import { type ExitStatus, ResponseParser, runParser } from "../protocol/mod.ts";
+import { concatBytes, type ExitStatus, ResponseParser, runParser } from "../protocol/mod.ts";
 import { type RunningServer, startServer } from "./server.ts";
 import type { ServerOptions } from "./options.ts";
 
@@ -80,14 +80,7 @@ export async function readAll(conn: Deno.Conn, deadlineMs = 10_000): Promise<Uin
   } finally {
     clearTimeout(timer);
   }
-  const total = chunks.reduce((a, c) => a + c.length, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** Send a request, optionally half-close, read the whole reply. */

@@ -32,7 +32,16 @@ function run(
   args: string[],
   options: { launcher?: boolean | string[]; prefix?: string[]; net?: string } = {},
 ): ServerProcess {
-  const deno = ["deno", "run", "--config", CONFIG, ...PERMISSIONS, options.net ?? "--allow-net", MAIN, ...args];
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "--config",
+    CONFIG,
+    ...PERMISSIONS,
+    options.net ?? "--allow-net",
+    MAIN,
+    ...args,
+  ];
   const launcher = options.launcher === undefined || options.launcher === false
     ? []
     : ["perl", LAUNCH, ...(options.launcher === true ? [] : options.launcher)];

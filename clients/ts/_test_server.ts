@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  concatBytes,
   type ExitStatus,
   type OutputStream,
   type RequestEvent,
@@ -87,7 +88,7 @@ export class _FakeConnection {
         length += event.data.length;
         if (keep) parts.push(event.data);
       } else if (event.type === "stdin-end") {
-        return { bytes: _concat(parts), length, end: event.cause };
+        return { bytes: concatBytes(parts), length, end: event.cause };
       } else if (event.type === "closed") {
         throw new Error(`fake server: connection ended inside stdin (${this.#error})`);
       }
@@ -114,7 +115,7 @@ export class _FakeConnection {
   /** Send an output pair. */
   output(stream: OutputStream, data: Uint8Array | string): Promise<void> {
     const parts = this.#writer.output(stream, data);
-    return parts.length === 0 ? Promise.resolve() : this.write(_concat(parts));
+    return parts.length === 0 ? Promise.resolve() : this.write(concatBytes(parts));
   }
 
   /** Send the status pair. */
@@ -243,14 +244,4 @@ async function _listen(server: Server, transport: "unix" | "tcp" | "tcp6", dir: 
   const info = server.address();
   if (info === null || typeof info === "string") throw new Error("fake server: no TCP address");
   return transport === "tcp6" ? `tcp://[::1]:${info.port}` : `tcp://127.0.0.1:${info.port}`;
-}
-
-function _concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

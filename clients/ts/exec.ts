@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Arg, ExitStatus } from "../../protocol/mod.ts";
+import { type Arg, concatBytes, type ExitStatus } from "../../protocol/mod.ts";
 import { type Address, toAddress } from "./address.ts";
 import { type CallOptions, DEFAULT_EXEC_MAX_OUTPUT, type ExecOptions } from "./options.ts";
 import { _Call } from "./_call.ts";
@@ -103,20 +103,11 @@ export async function _exec(
 
 async function _collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    length += value.length;
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
