@@ -67,7 +67,7 @@ Deno.test("in-process: every server vector, each also split at every byte bounda
   const results = await runServerVectors({ target: inProcess, vectors, split: "every", jobs: 6 });
   assertEquals(failures(results), []);
   const nonStrict = [...new Set(results.filter((r) => r.verdict === "NON-STRICT").map((r) => r.id))];
-  assertEquals(nonStrict, ["server.exec.binary-arguments"], "only the documented NON-STRICT case");
+  assertEquals(nonStrict, [], "every vector strictly");
 });
 
 Deno.test("--spawn: every server vector against the command-line server, split at random points", async () => {

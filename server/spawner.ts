@@ -68,6 +68,7 @@ export class Spawner {
   readonly #cwd: string | undefined;
   readonly #locator: ProgramLocator;
   readonly #unblock: readonly string[];
+  readonly #perl: string | undefined;
   /** Whether SIGUSR1 is blocked in the server (and would be in programs without the unblocker). */
   readonly sigusr1Blocked: boolean | undefined;
 
@@ -88,6 +89,7 @@ export class Spawner {
       ? probeSigusr1Blocked(this.#setsid!, ["--"])
       : probeSigusr1Blocked("grep", []);
     this.#unblock = this.sigusr1Blocked === true ? _unblocker() : [];
+    this.#perl = _firstFile(["/usr/bin/perl", "/bin/perl"]);
   }
 
   /** The resolved allow-list, or undefined when any program may run. */
@@ -103,19 +105,23 @@ export class Spawner {
   /** Start `argv`; with `stdinEmpty` its stdin is /dev/null instead of a pipe. */
   spawn(argv: readonly Uint8Array[], stdinEmpty: boolean): SpawnOutcome {
     const program = _LOSSY.decode(argv[0]);
-    const args: string[] = [];
+    let args: string[] = [];
+    let binary = false;
     for (let i = 0; i < argv.length; i++) {
       try {
         args.push(_UTF8.decode(argv[i]));
       } catch {
-        return _failure(program, 126, `argument ${i} is not valid UTF-8`);
+        if (i === 0 || this.#perl === undefined) return _failure(program, 126, `argument ${i} is not valid UTF-8`);
+        binary = true;
       }
     }
-    const found = this.#locator.lookup(args[0]);
+    const found = this.#locator.lookup(binary ? program : args[0]);
     if (!found.ok) return _failure(program, found.exitCode, found.reason);
     if (this.#policy !== undefined && !this.#policy.allows(found.path, this.#cwd)) {
       return _failure(program, 126, "not allowed");
     }
+    // Deno passes arguments as strings; bytes that are not UTF-8 go through Perl, hex-encoded, byte for byte.
+    if (binary) args = [this.#perl!, "-e", _PERL_EXEC, _hex(new TextEncoder().encode(found.path)), ...argv.map(_hex)];
     const unblock = args[0].includes("=") ? [] : this.#unblock;
     const chain = [...unblock, ...args];
     const command = this.#mode === "setsid"
@@ -148,14 +154,30 @@ export class Spawner {
  * needs unblocking or no GNU env is found.
  */
 function _unblocker(): readonly string[] {
-  for (const env of ["/usr/bin/env", "/bin/env"]) {
+  const env = _firstFile(["/usr/bin/env", "/bin/env"]);
+  return env === undefined ? [] : [env, "--default-signal=USR1"];
+}
+
+/**
+ * Perl that decodes its hex arguments (the program's path, then argv) and
+ * execs the path with argv byte for byte, or reports like the server does.
+ */
+const _PERL_EXEC = 'my ($p, @a) = map { pack "H*", $_ } @ARGV; { exec { $p } @a }' +
+  ' print STDERR "netspawn: cannot run $a[0]: $!\\n"; exit($!{ENOENT} ? 127 : 126);';
+
+function _hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function _firstFile(paths: readonly string[]): string | undefined {
+  for (const path of paths) {
     try {
-      if (Deno.statSync(env).isFile) return [env, "--default-signal=USR1"];
+      if (Deno.statSync(path).isFile) return path;
     } catch {
       // try the next one
     }
   }
-  return [];
+  return undefined;
 }
 
 function _failure(program: string, exitCode: 127 | 126, reason: string, resource = false): SpawnFailure {
