@@ -1,5 +1,5 @@
 // Helpers for the server tests (not part of the public API).
-import { concatBytes, type ExitStatus, ResponseParser, runParser } from "../protocol/mod.ts";
+import { concatBytes, encodeRequest, type ExitStatus, ResponseParser, runParser } from "../protocol/mod.ts";
 import { type RunningServer, startServer } from "./server.ts";
 import type { ServerOptions } from "./options.ts";
 
@@ -18,8 +18,7 @@ export function text(data: Uint8Array): string {
 
 /** A request for argv with optional stdin, as netstrings. */
 export function req(argv: readonly string[], stdin?: string, end = true): Uint8Array {
-  const ns = (s: string) => `${_ENC.encode(s).length}:${s},`;
-  return bytes(`${ns(String(argv.length))}${argv.map(ns).join("")}${stdin ? ns(stdin) : ""}${end ? "0:," : ""}`);
+  return encodeRequest({ argv, stdin, end });
 }
 
 /** A decoded response. */

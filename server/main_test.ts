@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { concatBytes } from "../protocol/mod.ts";
 import {
   alive,
   bytes,
@@ -278,3 +279,76 @@ function _listensOn9229(pid: number): boolean {
   }
   return false;
 }
+
+/** Pids of live or zombie processes whose environment holds `NETSPAWN_MARK=mark`. */
+function _marked(mark: string): number[] {
+  const needle = `NETSPAWN_MARK=${mark}\0`;
+  return [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).flatMap((e) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${e.name}/environ`).includes(needle) ? [Number(e.name)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The server's children that are zombies (exited, not reaped). */
+function _zombieChildren(pid: number): number[] {
+  return [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).flatMap((e) => {
+    try {
+      const f = Deno.readTextFileSync(`/proc/${e.name}/stat`).split(") ")[1].split(" ");
+      return f[0] === "Z" && Number(f[1]) === pid ? [Number(e.name)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function _readUntil(conn: Deno.Conn, marker: string): Promise<void> {
+  let seen = "";
+  const buffer = new Uint8Array(4096);
+  while (!seen.includes(marker)) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error(`closed before ${JSON.stringify(marker)}`);
+    seen += text(buffer.subarray(0, n));
+  }
+}
+
+Deno.test("nothing is left behind: disconnects, deadlines, malformed requests, lingering grandchildren, shutdown", async () => {
+  await withTempDir(async (dir) => {
+    const mark = crypto.randomUUID();
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", "-t", "2", "-k", "1", "--env", `NETSPAWN_MARK=${mark}`, path], {
+      launcher: true,
+    });
+    await started(server);
+    const target = { path };
+    const disconnect = async () => {
+      const conn = await connect(target);
+      await writeAll(conn, req(["sh", "-c", "sleep 60 & echo ready; wait"]));
+      await _readUntil(conn, "ready");
+      conn.close();
+    };
+    const replies = await Promise.all([
+      ...Array.from({ length: 10 }, () => exchange(target, req(["true"]))),
+      exchange(target, req(["sh", "-c", "trap '' TERM; sleep 60 & wait"])), // deadline, TERM ignored: KILL
+      exchange(target, concatBytes([req(["sleep", "60"]), bytes("5:hello,")])), // malformed after the spawn
+      exchange(target, req(["sh", "-c", "sleep 60 & echo started"])), // a grandchild holds stdout after the exit
+      disconnect(),
+    ]);
+    assertEquals(replies.slice(0, 10).map((r) => r?.status?.exitCode), Array(10).fill(0));
+    assertEquals(replies[10]?.status?.signal, "KILL");
+    assertEquals(replies[11]?.raw.length, 0);
+    assertEquals([replies[12]?.stdout, replies[12]?.status?.exitCode], ["started\n", 0]);
+    await waitFor(() => _marked(mark).length === 0, "every program and grandchild to be gone", 5000);
+    assertEquals(_zombieChildren(server.pid), []);
+
+    const running = await connect(target);
+    await writeAll(running, req(["sh", "-c", "sleep 60 & echo ready; sleep 60"]));
+    await _readUntil(running, "ready");
+    assert(_marked(mark).length >= 2, "the program and its grandchild run");
+    assertEquals((await stop(server)).code, 0);
+    running.close();
+    await waitFor(() => _marked(mark).length === 0, "the programs running at shutdown to be gone", 5000);
+  });
+});
