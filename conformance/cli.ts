@@ -40,6 +40,8 @@ Running:
   --split MODE         server: also run each vector with its sends split: none, bytes (one byte
                        per write), every (at each byte boundary) or random:N (default bytes)
   --seed N             seed for random splits (default 1)
+  --fresh              server: start a fresh server for every case (--spawn only; slower, but no
+                       case is hurt by what another did to a shared server)
   --jobs N             cases at once (default 4)
   --timeout MS         time limit of a case whose vector sets none (default 10000, client 15000)
   --vectors DIR        use the vectors in DIR instead of the kit's own
@@ -77,6 +79,8 @@ export interface RunnerOptions {
   readonly verbose: boolean;
   /** Server mode: split re-runs. */
   readonly split: SplitMode;
+  /** Server mode: a fresh server per case. */
+  readonly fresh: boolean;
   /** Seed of random splits. */
   readonly seed: number;
   /** Cases at once. */
@@ -115,7 +119,7 @@ const _STRINGS = [
   "timeout",
   "vectors",
 ];
-const _BOOLEANS = ["list", "json", "junit", "verbose", "help"];
+const _BOOLEANS = ["list", "json", "junit", "verbose", "help", "fresh"];
 
 /**
  * Parse the runner's arguments, or `"help"`.
@@ -170,6 +174,7 @@ export function parseRunnerArgs(args: readonly string[]): RunnerOptions | "help"
   if (flags.json && flags.junit) throw new UsageError("choose one of --json and --junit");
   const format = flags.json ? "json" : flags.junit ? "junit" : "text";
   if (str("output") !== undefined && format === "text") throw new UsageError("--output needs --json or --junit");
+  if (flags.fresh && str("spawn") === undefined) throw new UsageError("--fresh needs --spawn");
   return {
     mode,
     target: mode === "server" ? _target(str("unix"), str("tcp"), str("spawn"), flags.list === true) : undefined,
@@ -183,6 +188,7 @@ export function parseRunnerArgs(args: readonly string[]): RunnerOptions | "help"
     output: str("output"),
     verbose: flags.verbose === true,
     split: split as SplitMode,
+    fresh: flags.fresh === true,
     seed: int("seed", 1, 0),
     jobs: int("jobs", 4, 1),
     timeoutMs: str("timeout") === undefined ? undefined : int("timeout", 0, 1),

@@ -45,6 +45,7 @@ Deno.test("bad command lines are refused with one clear reason", () => {
     [["codec", "--json", "--junit"], "choose one"],
     [["codec", "-o", "x.xml"], "--output needs"],
     [["codec", "extra"], 'unexpected argument "extra"'],
+    [["server", "--unix", "/a", "--fresh"], "--fresh needs --spawn"],
   ];
   for (const [args, message] of bad) assertThrows(() => parseRunnerArgs(args), UsageError, message);
 });

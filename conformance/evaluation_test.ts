@@ -5,6 +5,7 @@ import { isSelected, parseExpectFail } from "./select.ts";
 import { evaluateServer, mismatch, type ServerObservation } from "./server_expect.ts";
 import { exitCodeOf, judge, summarize } from "./verdict.ts";
 import { ResponseRecorder } from "./recorder.ts";
+import { processState } from "./server_case.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -84,6 +85,14 @@ Deno.test("judging: PASS, NON-STRICT by alternative or by SHOULD only, FAIL", ()
     verdict: "FAIL",
     reasons: ["x", "late"],
   });
+  // An accepted outcome that also sends the status first is still NON-STRICT, with both reasons.
+  assertEquals(
+    judge({ must: ["x"], should: [] }, [{ reason: "like sockexec", findings: { must: [], should: ["late"] } }]),
+    {
+      verdict: "NON-STRICT",
+      reasons: ["like sockexec", "late"],
+    },
+  );
 });
 
 Deno.test("summaries and exit codes, with expected failures", () => {
@@ -141,4 +150,15 @@ Deno.test("client evaluation: results, errors, SPAWN_FAILED for 127, and what wa
   assertEquals(evaluateRequest({ argv: ["cat"], stdin: "x" }, { ...sent, connections: 2 }), [
     "the client opened 2 connections",
   ]);
+});
+
+Deno.test("process states: running, zombie or gone; never a false 'gone'", async () => {
+  const state = await processState(Deno.pid);
+  assert(state === "R" || state === "S", `own state ${JSON.stringify(state)}`);
+  const child = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  assertEquals(await processState(child.pid), "S");
+  child.kill("SIGKILL");
+  await child.status;
+  assertEquals(await processState(child.pid), null);
+  assertEquals(await processState(2 ** 22 + 1), null); // above pid_max
 });

@@ -99,6 +99,7 @@ async function execute(
     jobs: options.jobs,
     split: options.split,
     seed: options.seed,
+    fresh: options.fresh,
     caseTimeoutMs: options.timeoutMs,
     onResult,
   });

@@ -57,6 +57,25 @@ export async function runServerCase(
   variant: Variant,
   options: CaseOptions = {},
 ): Promise<CaseResult> {
+  return (await observeServerCase(vector, server, variant, options)).result;
+}
+
+/**
+ * Run one case and judge it; also return what was observed.
+ *
+ * @example
+ * ```ts ignore
+ * import { observeServerCase } from "./server_case.ts";
+ * const { result, observation } = await observeServerCase(vector, instance, { name: "whole", splits: null });
+ * console.log(result.verdict, observation.bytes.length);
+ * ```
+ */
+export async function observeServerCase(
+  vector: ServerVector,
+  server: ServerInstance,
+  variant: Variant,
+  options: CaseOptions = {},
+): Promise<{ result: CaseResult; observation: ServerObservation }> {
   const started = performance.now();
   const tmp = await Deno.makeTempDir({ prefix: "netspawn-conf-case-" });
   try {
@@ -68,7 +87,8 @@ export async function runServerCase(
     }));
     const { verdict, reasons } = judge(strict, alternatives);
     const durationMs = performance.now() - started;
-    return caseResult(vector, { variant: variant.name, verdict, reasons, durationMs, observed: _summary(obs) });
+    const result = caseResult(vector, { variant: variant.name, verdict, reasons, durationMs, observed: _summary(obs) });
+    return { result, observation: obs };
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
@@ -253,15 +273,42 @@ async function _readFile(path: string): Promise<Uint8Array | null> {
 async function _pidGone(pidFile: string, ms: number): Promise<string | undefined> {
   const text = new TextDecoder().decode(await _readFile(pidFile) ?? new Uint8Array(0)).trim();
   if (!/^\d+$/.test(text)) return `no pid in ${pidFile}`;
-  const alive = async () => {
-    try {
-      const stat = await Deno.readTextFile(`/proc/${text}/stat`);
-      return !/^\d+ \(.*\) Z /.test(stat);
-    } catch {
-      return false;
-    }
+  let problem: string | undefined;
+  const gone = async () => {
+    const state = await processState(Number(text));
+    if (state !== null && typeof state === "object") problem = state.problem;
+    return state === null || state === "Z";
   };
-  return await pollUntil(async () => !await alive(), ms) ? undefined : `process ${text} still running after ${ms} ms`;
+  if (await pollUntil(gone, ms)) return undefined;
+  return problem ?? `process ${text} still running after ${ms} ms`;
+}
+
+/**
+ * A process's state letter (`S`, `R`, `Z`, …), null when there is no such
+ * process, or why it could not be checked. Reads /proc (Deno asks for
+ * --allow-all there); without that permission, asks `ps`.
+ *
+ * @example
+ * ```ts ignore
+ * import { processState } from "./server_case.ts";
+ * console.log(await processState(Deno.pid)); // "R" or "S"
+ * ```
+ */
+export async function processState(pid: number): Promise<string | null | { problem: string }> {
+  try {
+    return /^\d+ \(.*\) (\S) /.exec(await Deno.readTextFile(`/proc/${pid}/stat`))?.[1] ?? null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+  }
+  try {
+    const out = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)], stderr: "null" }).output();
+    const stat = new TextDecoder().decode(out.stdout).trim();
+    return stat === "" ? null : stat[0];
+  } catch (error) {
+    return {
+      problem: `cannot check process ${pid}: no access to /proc (run with -A) and no ps (${(error as Error).message})`,
+    };
+  }
 }
 
 function _encodeRequest(request: Extract<ServerStep, { request: unknown }>["request"], tmp: string): Uint8Array {

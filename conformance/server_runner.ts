@@ -10,7 +10,8 @@
 
 import { mapPool } from "./async.ts";
 import { splitPoints } from "./codec_runner.ts";
-import { type CaseOptions, runServerCase, sendBytes, type Variant } from "./server_case.ts";
+import { type CaseOptions, observeServerCase, sendBytes, type Variant } from "./server_case.ts";
+import type { ServerObservation } from "./server_expect.ts";
 import type { ServerInstance, ServerTarget } from "./target.ts";
 import { type CaseResult, caseResult } from "./verdict.ts";
 import type { ServerVector } from "./vector.ts";
@@ -34,6 +35,8 @@ export interface ServerRunOptions extends CaseOptions {
   readonly split?: SplitMode;
   /** Seed for `random:N` (default 1). */
   readonly seed?: number;
+  /** A fresh server for every case (slower): no case can be hurt by what another did to a shared server. */
+  readonly fresh?: boolean;
   /** Called with every result as it comes. */
   readonly onResult?: (result: CaseResult) => void;
 }
@@ -93,6 +96,10 @@ async function _runGroup(args: string[], vectors: ServerVector[], options: Serve
   const results = vectors.filter((v) => v.local && !target.local).map((v) =>
     _report(options, skipped(v, "needs the server on this machine (files, pids)"))
   );
+  if (options.fresh) {
+    const alone = await mapPool(runnable, options.jobs ?? 4, (c) => _isolated(c.v, c.variant, args, options));
+    return [...results, ...alone.map((r) => _report(options, r))];
+  }
   let server: ServerInstance;
   try {
     server = await target.start(args);
@@ -109,8 +116,8 @@ async function _runGroup(args: string[], vectors: ServerVector[], options: Serve
     if (restarting) await restarting;
     if (broken !== undefined) return _report(options, _special(c.v, c.variant.name, "ERROR", broken));
     const used = server;
-    const result = await runServerCase(c.v, used, c.variant, options);
-    if (used.exited() === undefined) return _report(options, result);
+    const { result, observation } = await observeServerCase(c.v, used, c.variant, options);
+    if (await _death(used, observation) === undefined) return _report(options, result);
     suspects.push(c);
     if (used === server && restarting === undefined) {
       restarting = used.stop().then(() => target.start(args)).then(
@@ -140,8 +147,8 @@ async function _isolated(
   } catch (error) {
     return _special(v, variant.name, "ERROR", (error as Error).message);
   }
-  const result = await runServerCase(v, server, variant, options);
-  const death = server.exited();
+  const { result, observation } = await observeServerCase(v, server, variant, options);
+  const death = await _death(server, observation);
   await server.stop();
   const output = server.output().trim().split("\n").slice(-3).join(" | ");
   if (death === undefined) return result;
@@ -153,6 +160,12 @@ async function _isolated(
       ...result.reasons,
     ],
   };
+}
+
+/** How the server ended during a case, if it did; a connection that ended without a status gets a moment to tell. */
+function _death(server: ServerInstance, observation: ServerObservation): Promise<string | undefined> {
+  const suspect = observation.decoded.statuses.length === 0 && !observation.closedByClient;
+  return suspect && server.ended ? server.ended(250) : Promise.resolve(server.exited());
 }
 
 function _special(v: ServerVector, variant: string, verdict: "SKIP" | "ERROR", why: string): CaseResult {

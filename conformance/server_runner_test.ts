@@ -57,6 +57,15 @@ Deno.test("a crash is pinned on the case that caused it, not on cases running be
   });
 });
 
+Deno.test("--fresh: every case on its own server, so a crash cannot touch the others", async () => {
+  const vectors = await _vectors("server", ["server.exec.echo", "server.request.no-bytes"]);
+  const results = await runServerVectors({ target: canned("--mode crash"), vectors, split: "none", fresh: true });
+  assertEquals(results.map((r) => [r.id, r.verdict, r.reasons[0]]), [
+    ["server.exec.echo", "FAIL", "the server was killed by SIGKILL during this case (run alone)"],
+    ["server.request.no-bytes", "PASS", undefined],
+  ]);
+});
+
 Deno.test("a silent close is right for malformed requests; vectors needing options or this machine are skipped on a fixed target", async () => {
   const malformed = await _vectors("server", ["server.malformed.argc-zero", "server.malformed.http"]);
   const results = await runServerVectors({ target: canned("--mode silent"), vectors: malformed, split: "bytes" });

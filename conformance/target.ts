@@ -8,7 +8,7 @@
  */
 
 import { type Address, connect, formatAddress, isLoopback, unusedTcpPort } from "./address.ts";
-import { pollUntil } from "./async.ts";
+import { delay, pollUntil } from "./async.ts";
 import { killGroup, readText } from "./process.ts";
 
 /** A running server. */
@@ -17,6 +17,11 @@ export interface ServerInstance {
   readonly address: Address;
   /** How it ended, if it is a process the target started and it is gone; else undefined. */
   exited(): string | undefined;
+  /**
+   * Like `exited`, but waiting up to `ms` for a process that may be dying: a
+   * crash closes its connections a moment before its exit can be seen.
+   */
+  ended?(ms: number): Promise<string | undefined>;
   /** What it printed (spawned servers), for reports. */
   output(): string;
   /** Stop it (a no-op for servers the target did not start). */
@@ -149,12 +154,17 @@ async function _spawn(template: string, args: readonly string[], readyMs: number
   const instance: ServerInstance = {
     address,
     exited: () => ended,
+    ended: async (ms) => {
+      if (ended === undefined) await Promise.race([status, delay(ms)]);
+      return ended;
+    },
     output: () => log.join(""),
     stop: async () => {
       if (ended === undefined) killGroup(child.pid, "SIGTERM");
       const stopped = await pollUntil(() => ended !== undefined, 5000);
       if (!stopped) killGroup(child.pid, "SIGKILL");
       await status;
+      killGroup(child.pid, "SIGKILL"); // what a crashed server left in its process group
       await drained;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },

@@ -115,7 +115,8 @@ export function exitCodeOf(summary: Summary): 0 | 1 | 2 {
 
 /**
  * Judge one outcome: PASS when nothing is wrong; otherwise NON-STRICT when an
- * accepted alternative matches or only SHOULD-level checks missed; else FAIL.
+ * accepted alternative matches, or only SHOULD-level checks missed (of the
+ * strict expectation or of an alternative); else FAIL.
  *
  * @example
  * ```ts
@@ -135,6 +136,10 @@ export function judge(
     }
   }
   if (strict.must.length === 0) return { verdict: "NON-STRICT", reasons: [...strict.should] };
+  // An accepted outcome that also misses a SHOULD-level check (the status not last) is still NON-STRICT.
+  for (const alt of alternatives) {
+    if (alt.findings.must.length === 0) return { verdict: "NON-STRICT", reasons: [alt.reason, ...alt.findings.should] };
+  }
   return { verdict: "FAIL", reasons: [...strict.must, ...strict.should] };
 }
 
