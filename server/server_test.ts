@@ -223,3 +223,20 @@ function _exists(path: string): boolean {
     return false;
   }
 }
+
+Deno.test("--probe-interval: a half-closed client of a silent program gets empty stdout pairs, never after the status; 0 sends none", async () => {
+  const silent = req(["sleep", "1"]);
+  await withServer({ probeInterval: 0.2 }, async (_server, target) => {
+    const reply = await exchange(target, silent, { halfClose: true });
+    const raw = text(reply.raw);
+    assert(/^(6:stdout,0:,){2,}8:exitcode,1:0,$/.test(raw), raw);
+    assertEquals([reply.stdout, reply.status?.exitCode], ["", 0]);
+  });
+  await withServer({ probeInterval: 0 }, async (_server, target) => {
+    assertEquals(text((await exchange(target, silent, { halfClose: true })).raw), "8:exitcode,1:0,");
+  });
+  await withServer({ probeInterval: 0.2 }, async (_server, target) => {
+    // A client that keeps its side open is not probed: its reads and writes still work.
+    assertEquals(text((await exchange(target, req(["sleep", "1"], undefined, false))).raw), "8:exitcode,1:0,");
+  });
+});
