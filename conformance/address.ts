@@ -1,78 +1,12 @@
 /**
- * Socket addresses as the runner and adapters write them:
- * `unix:/absolute/path`, `tcp://HOST:PORT`, `tcp://[::1]:PORT`.
+ * Reaching servers: connecting to an address, and finding a free TCP port.
+ * The address forms themselves (`unix:/path`, `tcp://HOST:PORT`) are the
+ * protocol core's (`protocol/address.ts`).
  *
  * @module
  */
 
-/** Where a server listens. */
-export type Address =
-  | { readonly transport: "unix"; readonly path: string }
-  | { readonly transport: "tcp"; readonly hostname: string; readonly port: number };
-
-/** An address that cannot be parsed. */
-export class AddressError extends Error {
-  /** Stable error code. */
-  readonly code = "BAD_ADDRESS";
-
-  /** Create an error naming the bad address. */
-  constructor(text: string, why: string) {
-    super(`bad address "${text}": ${why}`);
-    this.name = "AddressError";
-  }
-}
-
-/**
- * Parse `unix:/path`, `tcp://host:port` or `HOST:PORT` (TCP).
- *
- * @throws {AddressError} for anything else.
- * @example
- * ```ts
- * import { parseAddress } from "./address.ts";
- * const a = parseAddress("tcp://[::1]:7000");
- * console.assert(a.transport === "tcp" && a.hostname === "::1" && a.port === 7000);
- * ```
- */
-export function parseAddress(text: string): Address {
-  if (text.startsWith("unix:")) {
-    const path = text.slice(5);
-    if (!path.startsWith("/")) throw new AddressError(text, "a UNIX socket path must be absolute");
-    return { transport: "unix", path };
-  }
-  const m = /^(?:tcp:\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/[\]]+):(\d{1,5})$/.exec(text);
-  if (m === null) throw new AddressError(text, "expected unix:/PATH or tcp://HOST:PORT");
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new AddressError(text, "port must be 1-65535");
-  return { transport: "tcp", hostname: m[1].replace(/^\[|\]$/g, ""), port };
-}
-
-/**
- * The address in the form {@linkcode parseAddress} reads.
- *
- * @example
- * ```ts
- * import { formatAddress } from "./address.ts";
- * console.assert(formatAddress({ transport: "tcp", hostname: "::1", port: 1 }) === "tcp://[::1]:1");
- * ```
- */
-export function formatAddress(address: Address): string {
-  if (address.transport === "unix") return `unix:${address.path}`;
-  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  return `tcp://${host}:${address.port}`;
-}
-
-/**
- * Whether a TCP host is this machine (so files and pids are shared).
- *
- * @example
- * ```ts
- * import { isLoopback } from "./address.ts";
- * console.assert(isLoopback("127.0.0.1") && isLoopback("::1") && !isLoopback("192.0.2.1"));
- * ```
- */
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
-}
+import type { Address } from "../protocol/mod.ts";
 
 /**
  * Connect to an address (TCP with TCP_NODELAY).

@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { type Address, parseAddress } from "./address.ts";
+import { type Address, parseAddress } from "../protocol/mod.ts";
 import type { SplitMode } from "./server_runner.ts";
 
 /** Usage text. */
@@ -218,11 +218,14 @@ function _target(
     if (!unix.startsWith("/")) throw new UsageError("--unix needs an absolute path");
     return { kind: "address", address: { transport: "unix", path: unix } };
   }
+  let address: Address;
   try {
-    return { kind: "address", address: parseAddress(tcp!) };
+    address = parseAddress(tcp!.startsWith("tcp://") ? tcp! : `tcp://${tcp}`);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`bad address "${tcp}": ${(error as Error).message}`);
   }
+  if (address.transport !== "tcp") throw new UsageError(`bad address "${tcp}": expected HOST:PORT`);
+  return { kind: "address", address };
 }
 
 function _adapter(adapter: string | undefined, listing: boolean): string | undefined {

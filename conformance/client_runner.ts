@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Address, formatAddress, unusedTcpPort } from "./address.ts";
+import { type Address, formatAddress } from "../protocol/mod.ts";
+import { unusedTcpPort } from "./address.ts";
 import { type AdapterRun, runAdapter } from "./adapter.ts";
 import { mapPool } from "./async.ts";
 import { bytesOf } from "./bytes.ts";

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { ProtocolError, RequestParser } from "../protocol/mod.ts";
-import type { Address } from "./address.ts";
+import { type Address, ProtocolError, RequestParser } from "../protocol/mod.ts";
 import { delay } from "./async.ts";
 import { bytesOf, concatBytes } from "./bytes.ts";
 import type { FakeServerStep } from "./vector.ts";

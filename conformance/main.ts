@@ -1,5 +1,5 @@
 // The conformance runner: `deno task conformance --help`.
-import { formatAddress } from "./address.ts";
+import { formatAddress } from "../protocol/mod.ts";
 import { parseRunnerArgs, type RunnerOptions, USAGE, UsageError as CliUsageError } from "./cli.ts";
 import { runClientVectors } from "./client_runner.ts";
 import { runCodecVector } from "./codec_runner.ts";

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type Address, connect, formatAddress, isLoopback, unusedTcpPort } from "./address.ts";
+import { type Address, formatAddress, isLoopbackHost } from "../protocol/mod.ts";
+import { connect, unusedTcpPort } from "./address.ts";
 import { delay, pollUntil } from "./async.ts";
 import { killGroup, readText } from "./process.ts";
 
@@ -66,7 +67,7 @@ export class TargetError extends Error {
 export function fixedTarget(address: Address): ServerTarget {
   return {
     description: formatAddress(address),
-    local: address.transport === "unix" || isLoopback(address.hostname),
+    local: address.transport === "unix" || isLoopbackHost(address.hostname),
     cannotStart: (args) =>
       args.length === 0 ? undefined : `needs a server started with ${args.join(" ")} (use --spawn)`,
     start: () => Promise.resolve({ address, exited: () => undefined, output: () => "", stop: () => Promise.resolve() }),

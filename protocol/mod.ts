@@ -18,6 +18,7 @@
  */
 
 export * from "./errors.ts";
+export * from "./address.ts";
 export * from "./bytes.ts";
 export * from "./drive.ts";
 export * from "./examples.ts";

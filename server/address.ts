@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isLoopbackHost } from "../protocol/mod.ts";
 import { ServerError } from "./errors.ts";
 import type { TcpListenAddress } from "./options.ts";
 
@@ -28,35 +29,6 @@ export function parseTcpAddress(text: string): TcpListenAddress {
   if (port > 65535) throw new ServerError("USAGE", `TCP port must be from 0 to 65535, got ${port}`);
   const hostname = match[1] ?? (match[2] === "" ? "127.0.0.1" : match[2]);
   return { transport: "tcp", hostname, port };
-}
-
-/**
- * Whether a listen hostname only reaches this machine: `localhost`,
- * 127.0.0.0/8, `::1` (and its IPv4-mapped form of 127/8).
- *
- * @example
- * ```ts
- * import { isLoopbackHost } from "./address.ts";
- * console.assert(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1"));
- * console.assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
- * ```
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (host === "localhost") return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
-  if (/^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
-  return /^(?:0{0,4}:){2,7}0{0,3}1$/.test(host) && _isIpv6One(host);
-}
-
-/** `::1` in any spelling (`0:0:0:0:0:0:0:1`, `::0001`). */
-function _isIpv6One(host: string): boolean {
-  const [head, tail] = host.includes("::") ? host.split("::") : [host, undefined];
-  const left = head === "" ? [] : head.split(":");
-  const right = tail === undefined || tail === "" ? [] : tail.split(":");
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  if (groups.length !== 8) return false;
-  return groups.every((g, i) => parseInt(g === "" ? "0" : g, 16) === (i === 7 ? 1 : 0));
 }
 
 /**

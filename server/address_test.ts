@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { checkExposure, isLoopbackHost, parseTcpAddress } from "./address.ts";
+import { isLoopbackHost } from "../protocol/mod.ts";
+import { checkExposure, parseTcpAddress } from "./address.ts";
 import { ServerError } from "./errors.ts";
 
 Deno.test("TCP addresses: IPv4, bracketed IPv6, bare port", () => {

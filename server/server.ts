@@ -19,7 +19,7 @@ import {
 } from "./options.ts";
 import { Session, type SessionSnapshot } from "./session.ts";
 import { Spawner } from "./spawner.ts";
-import { isLoopbackHost } from "./address.ts";
+import { isLoopbackHost } from "../protocol/mod.ts";
 import { bindTcp } from "./tcp_listener.ts";
 import { bindUnixSocket, type UnixSocketBinding } from "./unix_listener.ts";
 

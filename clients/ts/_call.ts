@@ -8,7 +8,7 @@ import {
   RequestWriter,
   ResponseParser,
 } from "../../protocol/mod.ts";
-import { type Address, formatAddress } from "./address.ts";
+import { type Address, formatAddress } from "../../protocol/mod.ts";
 import {
   AbortedError,
   ClosedWithoutStatusError,

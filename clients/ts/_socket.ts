@@ -1,7 +1,7 @@
 // The client's socket (private): node:net, so the same code runs in Deno, Node.js and Bun.
 
 import { Socket } from "node:net";
-import type { Address } from "./address.ts";
+import type { Address } from "../../protocol/mod.ts";
 
 /** Write errors that mean "the server closed the connection", not "the call failed". */
 const _PEER_CLOSED = new Set(["EPIPE", "ECONNRESET"]);

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UsageError } from "../../protocol/mod.ts";
-import { formatAddress, parseAddress, toAddress } from "./address.ts";
+import { formatAddress, parseAddress, toAddress, UsageError } from "../../protocol/mod.ts";
 
 test("parses every documented address form", () => {
   assert.deepEqual(parseAddress("unix:/run/netspawn.sock"), { transport: "unix", path: "/run/netspawn.sock" });

@@ -5,7 +5,7 @@
  */
 
 import type { Arg } from "../../protocol/mod.ts";
-import { type Address, toAddress } from "./address.ts";
+import { type Address, toAddress } from "../../protocol/mod.ts";
 import { _exec, type ExecResult } from "./exec.ts";
 import type { CallOptions, ExecOptions, SpawnOptions } from "./options.ts";
 import { _spawn, type Child } from "./spawn.ts";

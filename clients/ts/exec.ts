@@ -5,7 +5,7 @@
  */
 
 import { type Arg, concatBytes, type ExitStatus } from "../../protocol/mod.ts";
-import { type Address, toAddress } from "./address.ts";
+import { type Address, toAddress } from "../../protocol/mod.ts";
 import { type CallOptions, DEFAULT_EXEC_MAX_OUTPUT, type ExecOptions } from "./options.ts";
 import { _Call } from "./_call.ts";
 import { _checkEncoding, _resolveSettings } from "./_settings.ts";

@@ -26,7 +26,7 @@
  * @module
  */
 
-export * from "./address.ts";
+export { type Address, formatAddress, parseAddress, toAddress } from "../../protocol/mod.ts";
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./options.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { Arg, ExitStatus } from "../../protocol/mod.ts";
-import { type Address, toAddress } from "./address.ts";
+import { type Address, toAddress } from "../../protocol/mod.ts";
 import type { CallOptions, SpawnOptions } from "./options.ts";
 import { _Call } from "./_call.ts";
 import { _checkStdinMode, _resolveSettings } from "./_settings.ts";

@@ -4,8 +4,8 @@
 // response), wrong (corrupts stdout), no-end (never ends stdin).
 //
 //   deno run -A conformance/fakes/fake_adapter.ts --mode good
-import { ProtocolError, RequestWriter, ResponseParser } from "../../protocol/mod.ts";
-import { connect, parseAddress } from "../address.ts";
+import { parseAddress, ProtocolError, RequestWriter, ResponseParser } from "../../protocol/mod.ts";
+import { connect } from "../address.ts";
 import { concatBytes, decodeBase64, encodeBase64 } from "../bytes.ts";
 
 type Mode = "good" | "crash" | "hang" | "garbage" | "lenient" | "wrong" | "no-end";

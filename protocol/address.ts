@@ -1,5 +1,6 @@
 /**
- * Server addresses: where a client connects.
+ * Server addresses as text: where a client connects, and whether a TCP host
+ * is this machine. Pure parsing; connecting is the caller's business.
  *
  * | text | meaning |
  * |---|---|
@@ -11,7 +12,7 @@
  * @module
  */
 
-import { UsageError } from "../../protocol/mod.ts";
+import { UsageError } from "./errors.ts";
 
 /** A parsed address: a UNIX socket path, or a TCP host and port. */
 export type Address =
@@ -115,4 +116,33 @@ function _checkPort(portText: string, port: number, text: string = portText): nu
 
 function _invalid(text: unknown, why: string): UsageError {
   return new UsageError("INVALID_ARGUMENT", `bad address ${JSON.stringify(text)}: ${why}`);
+}
+
+/**
+ * Whether a listen hostname only reaches this machine: `localhost`,
+ * 127.0.0.0/8, `::1` (and its IPv4-mapped form of 127/8).
+ *
+ * @example
+ * ```ts
+ * import { isLoopbackHost } from "./address.ts";
+ * console.assert(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1"));
+ * console.assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
+ * ```
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (host === "localhost") return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  if (/^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  return /^(?:0{0,4}:){2,7}0{0,3}1$/.test(host) && _isIpv6One(host);
+}
+
+/** `::1` in any spelling (`0:0:0:0:0:0:0:1`, `::0001`). */
+function _isIpv6One(host: string): boolean {
+  const [head, tail] = host.includes("::") ? host.split("::") : [host, undefined];
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  if (groups.length !== 8) return false;
+  return groups.every((g, i) => parseInt(g === "" ? "0" : g, 16) === (i === 7 ? 1 : 0));
 }
