@@ -76,11 +76,6 @@ export const ERROR_CODES = {
     layer: "request",
     description: "The stream ended between netstrings before argv was complete.",
   },
-  TRAILING_DATA: {
-    layer: "request",
-    description:
-      "A non-empty netstring arrived after the stdin end marker '0:,', when the program's stdin is already closed.",
-  },
   UNKNOWN_FRAME_TYPE: {
     layer: "response",
     description: "A response pair's type is not one of stdout, stderr, exitcode, termsig.",

@@ -33,6 +33,7 @@ export interface LimitInfo {
   readonly default: number;
   /** Unit of the value. */
   readonly unit: "digits" | "bytes" | "count" | "seconds";
+
   /** The server's command-line option that sets it. */
   readonly option: string;
   /** What exceeding it does. */
@@ -103,6 +104,38 @@ export const LIMITS = {
     unit: "seconds",
     option: "-k, --kill-timeout",
     description: "How long after TERM a still running process group gets KILL.",
+  },
+  maxPairBytes: {
+    scope: "server",
+    default: 4096,
+    unit: "bytes",
+    option: "--max-pair-bytes",
+    description:
+      "Most data bytes in one output pair; a larger read from the program becomes several pairs written at once. 4096 is sockexec's size: lua-resty-exec reads every pair after the first with a 1 ms timeout and loses its place when a pair arrives in pieces.",
+  },
+  outputBuffer: {
+    scope: "server",
+    default: 16 * 1024 * 1024,
+    unit: "bytes",
+    option: "--output-buffer",
+    description:
+      "While the client is still sending stdin, output it has not read yet is held up to this many bytes per connection (within outputBufferTotal), so a client that sends all of stdin before reading anything (lua-resty-exec, sockexec's own client) does not deadlock with a program that echoes it. Past it, and once stdin has ended, backpressure applies: the program's output is read only while less than 256 KiB wait to be sent.",
+  },
+  outputBufferTotal: {
+    scope: "server",
+    default: 256 * 1024 * 1024,
+    unit: "bytes",
+    option: "--output-buffer-total",
+    description:
+      "Server-wide bound on the output held under outputBuffer: when the connections together hold this much beyond their 256 KiB windows, none reads more output until some is sent.",
+  },
+  lingerTimeout: {
+    scope: "server",
+    default: 2,
+    unit: "seconds",
+    option: "--linger",
+    description:
+      "After the status the server half-closes and reads (and discards) until the client's end of input, at most this long, then closes. Closing with unread client bytes would reset the connection and could destroy the reply in flight. The connection's slot is freed when the status is written, not after the linger.",
   },
   probeInterval: {
     scope: "server",

@@ -9,22 +9,25 @@
 
 import { type ErrorCode, UsageError } from "./errors.ts";
 
-/** One row of a transition table. */
-export interface Transition<S extends string, I extends string> {
+/** One row of a transition table. `E` names what the machine emits, `X` the errors it raises. */
+export interface Transition<S extends string, I extends string, E extends string = string, X extends string = string> {
   /** State before. */
   readonly from: S;
   /** The input that fires the transition. */
   readonly on: I;
   /** State after. */
   readonly to: S;
-  /** Events the machine emits when taking it, in order. */
-  readonly emits?: readonly string[];
+  /** Events or actions the machine emits when taking it, in order. */
+  readonly emits?: readonly E[];
   /** The error raised when taking it; `framing` means the netstring layer's error. */
-  readonly error?: ErrorCode | "framing";
+  readonly error?: X;
 }
 
+/** The errors a parser's table may name: a protocol error code, or the netstring layer's own error. */
+export type TableError = ErrorCode | "framing";
+
 /** A state machine described as data. */
-export interface MachineSpec<S extends string, I extends string> {
+export interface MachineSpec<S extends string, I extends string, E extends string = string, X extends string = string> {
   /** Stable name, e.g. `request-parser`. */
   readonly name: string;
   /** The side of the connection that runs it. */
@@ -41,8 +44,10 @@ export interface MachineSpec<S extends string, I extends string> {
   readonly initial: S;
   /** States no input leaves. */
   readonly terminal: readonly S[];
+  /** What happens on a call the table has no row for, when it is not simply INVALID_STATE. */
+  readonly otherwise?: string;
   /** Every allowed step. A parser's table is total over its non-terminal states. */
-  readonly transitions: readonly Transition<S, I>[];
+  readonly transitions: readonly Transition<S, I, E, X>[];
 }
 
 /**
@@ -60,13 +65,13 @@ export interface MachineSpec<S extends string, I extends string> {
  * console.assert(table.step("shut", "push").to === "open");
  * ```
  */
-export class TransitionTable<S extends string, I extends string> {
+export class TransitionTable<S extends string, I extends string, E extends string = string, X extends string = string> {
   /** The machine's description. */
-  readonly spec: MachineSpec<S, I>;
-  readonly #index = new Map<string, Transition<S, I>>();
+  readonly spec: MachineSpec<S, I, E, X>;
+  readonly #index = new Map<string, Transition<S, I, E, X>>();
 
   /** Index a machine's table, checking that it is deterministic and names only known states and inputs. */
-  constructor(spec: MachineSpec<S, I>) {
+  constructor(spec: MachineSpec<S, I, E, X>) {
     this.spec = spec;
     const states = new Set(Object.keys(spec.states));
     const inputs = new Set(Object.keys(spec.inputs));
@@ -82,7 +87,7 @@ export class TransitionTable<S extends string, I extends string> {
   }
 
   /** The transition for `input` in `state`, if the table has one. */
-  find(state: S, input: I): Transition<S, I> | undefined {
+  find(state: S, input: I): Transition<S, I, E, X> | undefined {
     return this.#index.get(_key(state, input));
   }
 
@@ -90,7 +95,7 @@ export class TransitionTable<S extends string, I extends string> {
    * The transition for `input` in `state`.
    * @throws {UsageError} `INVALID_STATE` when the table has none.
    */
-  step(state: S, input: I): Transition<S, I> {
+  step(state: S, input: I): Transition<S, I, E, X> {
     const t = this.#index.get(_key(state, input));
     if (t === undefined) {
       throw new UsageError("INVALID_STATE", `${this.spec.name}: "${input}" is not allowed in state "${state}"`);

@@ -11,6 +11,8 @@ import { RequestWriter } from "./request_writer.ts";
 import { ResponseParser } from "./response_parser.ts";
 import { ResponseWriter } from "./response_writer.ts";
 import { signalName } from "./signals.ts";
+import { _ExchangeSim, type _SimEvent } from "./_exchange_sim.ts";
+import { OutputBudget } from "./output_budget.ts";
 
 const RUNS = { numRuns: 400 };
 const payload = fc.uint8Array({ maxLength: 300 });
@@ -57,7 +59,7 @@ function encodeReq(r: { argv: Uint8Array[]; stdin: Uint8Array[]; end: boolean })
 
 function encodeResp(out: [("stdout" | "stderr"), Uint8Array][], status: ExitStatus): Uint8Array {
   const w = new ResponseWriter();
-  return concat([...out.flatMap(([s, d]) => w.output(s, d)), w.status(status)]);
+  return concat([...out.map(([s, d]) => w.output(s, d)), w.status(status)]);
 }
 
 Deno.test("netstrings round-trip through the encoder and the decoder", () => {
@@ -158,3 +160,65 @@ Deno.test("memory held by the parsers stays within the limits, whatever the inpu
     { numRuns: 800 },
   );
 });
+
+Deno.test("server exchange: any run the world allows keeps the protocol, and a well-behaved ending finishes it", () => {
+  const chunks = fc.oneof(
+    requestArb.map((r) => [encodeReq(r)]),
+    fc.array(fc.oneof(inputs, requestArb.map(encodeReq)), { minLength: 1, maxLength: 4 }),
+  );
+  const program = fc.array(fc.noBias(fc.nat({ max: 1_000_000 })), { minLength: 1, maxLength: 80 });
+  fc.assert(
+    fc.property(chunks, splits, program, fc.boolean(), (requests, points, choices, small) => {
+      const budget = new OutputBudget(small ? 1 : 1 << 30);
+      const sim = new _ExchangeSim({
+        requestTimeout: 5,
+        deadline: 9,
+        killGrace: 1,
+        probeInterval: small ? 0 : 1,
+        maxPairBytes: small ? 2 : 4096,
+        outputBuffer: small ? 8 : 1 << 20,
+        budget,
+      });
+      const tokens = _splitAt(concat(requests), points).map((b) => String.fromCharCode(...b));
+      let at = 0;
+      for (const choice of choices) {
+        const enabled = sim.enabled(at < tokens.length ? [tokens[at]] : []);
+        if (enabled.length === 0) break;
+        const event = _weighted(enabled, choice);
+        sim.apply(event);
+        if (event.kind === "bytes") at++;
+      }
+      sim.finish(400);
+      assertEquals(sim.done, true);
+      assertEquals(sim.exchange.summary().replied, sim.statusSent);
+      assertEquals(budget.used, 0);
+    }),
+    { numRuns: 1500 },
+  );
+});
+
+/** Weights that make long runs likely: endings (a disconnect, a shutdown, a timer) are rare. */
+const _WEIGHTS: Record<_SimEvent["kind"], number> = {
+  "bytes": 40,
+  "spawned": 40,
+  "output": 25,
+  "sent": 25,
+  "stdin-done": 25,
+  "output-end": 8,
+  "exit": 6,
+  "end": 4,
+  "spawn-failed": 2,
+  "timer": 2,
+  "gone": 1,
+  "shutdown": 1,
+};
+
+function _weighted(enabled: readonly _SimEvent[], choice: number): _SimEvent {
+  const total = enabled.reduce((sum, e) => sum + _WEIGHTS[e.kind], 0);
+  let at = choice % total;
+  for (const event of enabled) {
+    at -= _WEIGHTS[event.kind];
+    if (at < 0) return event;
+  }
+  return enabled[0];
+}

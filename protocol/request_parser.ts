@@ -5,11 +5,10 @@
  * @module
  */
 
-import { _canonicalDecimal, _show } from "./_bytes.ts";
-import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+import { _show } from "./_bytes.ts";
+import { _NetstringMachine } from "./_netstring_machine.ts";
 import { type CodecLimits, resolveCodecLimits } from "./limits.ts";
-import { type MachineSpec, type Transition, TransitionTable } from "./machine.ts";
-import { NetstringReader } from "./netstring.ts";
+import { type MachineSpec, type TableError, type Transition, TransitionTable } from "./machine.ts";
 
 /** States of the request parser. */
 export type RequestState = "argc" | "argv" | "stdin" | "stdin-closed" | "closed" | "failed";
@@ -28,37 +27,44 @@ export type RequestInput =
   | "eof"
   | "framing-error";
 
-const _FRAMING: Transition<RequestState, RequestInput>[] = (["argc", "argv", "stdin", "stdin-closed"] as const).map(
+/** What the request parser's table emits: the types of {@linkcode RequestEvent}. */
+export type RequestEmit = RequestEvent["type"];
+
+/** One row of the request parser's table. */
+export type RequestTransition = Transition<RequestState, RequestInput, RequestEmit, TableError>;
+
+const _FRAMING: RequestTransition[] = (["argc", "argv", "stdin"] as const).map(
   (from) => ({ from, on: "framing-error", to: "failed", error: "framing" }),
 );
 
 /** The request parser as data: states, inputs, transitions. */
-export const REQUEST_PARSER_SPEC: MachineSpec<RequestState, RequestInput> = {
+export const REQUEST_PARSER_SPEC: MachineSpec<RequestState, RequestInput, RequestEmit, TableError> = {
   name: "request-parser",
   role: "server",
   direction: "parse",
   summary:
-    "Reads a request: argc, argc argv strings, then stdin chunks until the end marker `0:,` or end of input. Inputs fire when their netstring is complete, except three that fire at a netstring's length, before any payload is held (`argc-too-large`, `argv-too-large`, `chunk` in stdin-closed) and `arg-nul`, which fires at the NUL byte. The payload of a stdin chunk is emitted as `stdin` events while it arrives.",
+    "Reads a request: argc, argc argv strings, then stdin chunks until the end marker `0:,` or end of input. Inputs fire when their netstring is complete, except those that fire as soon as a byte or a length rules the request out: `bad-argc` and `argc-too-large` at the first byte of the argc payload that makes it invalid (or at a length no valid argc has), `argv-too-large` at a length, and `arg-nul` at the NUL byte. The payload of a stdin chunk is emitted as `stdin` events while it arrives. After the end marker nothing more is parsed: any bytes that follow (further end markers, a byte a client sends to its program by mistake) are counted and discarded.",
   states: {
     "argc": "Nothing read yet, or inside the argc netstring.",
     "argv": "argc read; reading argv strings.",
     "stdin": "argv complete (the program may start); reading stdin chunks, emitting their bytes as they arrive.",
-    "stdin-closed": "The end marker was read; only further end markers may follow.",
+    "stdin-closed": "The end marker was read; bytes that follow are counted and discarded, unparsed.",
     "closed": "Input ended cleanly. Terminal.",
     "failed": "A protocol error was raised. Terminal.",
   },
   inputs: {
     "argc": "The argc netstring is complete and is a canonical decimal from 1 to maxArgc.",
-    "bad-argc": "The argc netstring is complete and is not a canonical decimal of at least 1.",
+    "bad-argc":
+      "The argc netstring is empty, or a byte of its payload is not a digit, or its first digit is 0 (zero, or a leading zero).",
     "argc-too-large":
-      "The argc netstring's length has more digits than maxArgc, or its complete value is above maxArgc.",
+      "The argc netstring's length has more digits than maxArgc, or the digits read so far already exceed maxArgc.",
     "arg": "An argv string is complete and more are due.",
     "last-arg": "The last argv string is complete.",
     "arg-nul": "A NUL byte arrives inside an argv string.",
     "argv-too-large": "The length of an argv string takes the argv total above maxArgvBytes.",
-    "chunk": "A stdin chunk (a netstring with a non-empty payload) is complete; in stdin-closed: its length is read.",
+    "chunk": "A stdin chunk (a netstring with a non-empty payload) is complete.",
     "end-marker": "The netstring `0:,` is complete.",
-    "eof": "Input ended between netstrings.",
+    "eof": "Input ended between netstrings (in stdin-closed: input ended, whatever came after the end marker).",
     "framing-error": "The netstring layer raised an error (including input ending inside a netstring).",
   },
   initial: "argc",
@@ -76,8 +82,6 @@ export const REQUEST_PARSER_SPEC: MachineSpec<RequestState, RequestInput> = {
     { from: "stdin", on: "chunk", to: "stdin" },
     { from: "stdin", on: "end-marker", to: "stdin-closed", emits: ["stdin-end"] },
     { from: "stdin", on: "eof", to: "closed", emits: ["stdin-end", "closed"] },
-    { from: "stdin-closed", on: "end-marker", to: "stdin-closed" },
-    { from: "stdin-closed", on: "chunk", to: "failed", error: "TRAILING_DATA" },
     { from: "stdin-closed", on: "eof", to: "closed", emits: ["closed"] },
     ..._FRAMING,
   ],
@@ -99,10 +103,13 @@ export type RequestEvent =
 /** Options of a request parser. */
 export interface RequestParserOptions {
   /** Called with every transition taken, for tracing and coverage. */
-  readonly trace?: (transition: Transition<RequestState, RequestInput>) => void;
+  readonly trace?: (transition: RequestTransition) => void;
   /** Limits; the defaults are {@linkcode DEFAULT_CODEC_LIMITS}. */
   readonly limits?: Partial<CodecLimits>;
 }
+
+const _ZERO = 0x30;
+const _NINE = 0x39;
 
 /**
  * Incremental request parser for the server role. Push bytes, pull events;
@@ -111,48 +118,35 @@ export interface RequestParserOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { RequestParser } from "./request_parser.ts";
  * const parser = new RequestParser();
- * parser.push(new TextEncoder().encode("1:2,4:echo,2:hi,0:,"));
- * const first = parser.next();
- * console.assert(first?.type === "argv" && first.argv.length === 2);
- * console.assert(parser.next()?.type === "stdin-end");
+ * parser.push(new TextEncoder().encode("1:2,4:echo,2:hi,0:,q"));
+ * assertEquals(parser.next()?.type, "argv");
+ * assertEquals(parser.next()?.type, "stdin");
+ * assertEquals(parser.next()?.type, "stdin-end");
  * parser.end();
- * console.assert(parser.next()?.type === "closed");
+ * assertEquals(parser.next()?.type, "closed");
+ * assertEquals(parser.discarded, 1); // the "q" after the end marker
  * ```
  */
-export class RequestParser {
-  readonly #reader: NetstringReader;
+export class RequestParser extends _NetstringMachine<RequestState, RequestInput, RequestEmit, RequestEvent> {
   readonly #limits: CodecLimits;
   readonly #argcDigits: number;
-  #state: RequestState = "argc";
-  #events: RequestEvent[] = [];
-  #error: ProtocolError | undefined;
-  readonly #trace: ((transition: Transition<RequestState, RequestInput>) => void) | undefined;
   #argc = 0;
   #argv: Uint8Array[] = [];
   #argvBytes = 0;
   #buffer: Uint8Array | undefined;
   #filled = 0;
   #length = 0;
-  #start = 0;
+  #discarded = 0;
 
   /** Create a parser at the start of a connection. */
   constructor(options: RequestParserOptions = {}) {
-    this.#limits = resolveCodecLimits(options.limits);
-    this.#trace = options.trace;
-    this.#reader = new NetstringReader({ limits: this.#limits });
-    this.#argcDigits = String(this.#limits.maxArgc).length;
-  }
-
-  /** The current state. */
-  get state(): RequestState {
-    return this.#state;
-  }
-
-  /** Bytes consumed so far. */
-  get offset(): number {
-    return this.#reader.offset;
+    const limits = resolveCodecLimits(options.limits);
+    super(_TABLE, limits, options.trace);
+    this.#limits = limits;
+    this.#argcDigits = String(limits.maxArgc).length;
   }
 
   /** Bytes held by the parser itself (argv being assembled), for memory accounting. */
@@ -160,152 +154,123 @@ export class RequestParser {
     return this.#argvBytes + (this.#buffer?.length ?? 0);
   }
 
-  /** Append input. Chunks are kept by reference until consumed. */
-  push(chunk: Uint8Array): void {
-    this.#reader.push(chunk);
+  /** Bytes received after the end marker and discarded. */
+  get discarded(): number {
+    return this.#discarded;
   }
 
-  /** Declare the end of input (the client half-closed or disconnected). */
-  end(): void {
-    this.#reader.end();
+  /** Append input; after the end marker it is only counted. Chunks are kept by reference until consumed. */
+  override push(chunk: Uint8Array): void {
+    if (this.state === "stdin-closed" || this.state === "closed") this.#discarded += chunk.length;
+    else super.push(chunk);
   }
 
-  /**
-   * The next event, or `undefined` when more input is needed (or after `closed`).
-   * @throws {ProtocolError} when the request violates the protocol or a limit.
-   */
-  next(): RequestEvent | undefined {
-    for (;;) {
-      const queued = this.#events.shift();
-      if (queued !== undefined) return queued;
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#state === "closed") return undefined;
-      const event = this.#readEvent();
-      if (event !== null) return event;
-    }
+  protected override _step(): RequestEvent | undefined | null {
+    if (this.state !== "stdin-closed") return super._step();
+    if (!this._reader.ended) return undefined;
+    this._fire("eof");
+    return null;
   }
 
-  /** One netstring event processed: a stdin event, undefined for more input, or null to look again. */
-  #readEvent(): RequestEvent | undefined | null {
-    let event;
-    try {
-      event = this.#reader.next();
-    } catch (error) {
-      if (error instanceof ProtocolError) this.#fire("framing-error", error);
-      throw error;
-    }
-    if (event === undefined) return undefined;
-    switch (event.kind) {
-      case "begin":
-        this.#begin(event.length, event.offset);
-        return null;
-      case "data":
-        return this.#data(event.bytes);
-      case "end":
-        this.#end();
-        return null;
-      case "eof":
-        this.#fire("eof", this.#reader.offset, "input ended before argv was complete");
-        return null;
-    }
+  protected _framingInput(): RequestInput {
+    return "framing-error";
   }
 
-  #begin(length: number, offset: number): void {
+  protected _begin(length: number, offset: number): void {
     this.#length = length;
-    this.#start = offset;
     this.#buffer = undefined;
-    if (this.#state === "argc") {
+    if (this.state === "argc") {
+      if (length === 0) this._fire("bad-argc", offset, "argc is empty");
       if (length > this.#argcDigits) {
-        this.#fire(
+        this._fire(
           "argc-too-large",
           offset,
           `argc netstring of ${length} bytes exceeds maxArgc=${this.#limits.maxArgc}`,
         );
       }
-    } else if (this.#state === "argv") {
+      this.#argc = 0;
+    } else if (this.state === "argv") {
       if (this.#argvBytes + length > this.#limits.maxArgvBytes) {
-        this.#fire(
+        this._fire(
           "argv-too-large",
           offset,
           `argv[${this.#argv.length}] of ${length} bytes takes argv above maxArgvBytes=${this.#limits.maxArgvBytes}`,
         );
       }
-    } else if (this.#state === "stdin-closed" && length > 0) {
-      this.#fire("chunk", offset, `a ${length}-byte chunk after the stdin end marker`);
     }
-    if (this.#state !== "stdin") {
+    if (this.state === "argv") {
       this.#buffer = new Uint8Array(length);
       this.#filled = 0;
     }
   }
 
-  #data(bytes: Uint8Array): RequestEvent | null {
-    if (this.#state === "stdin") return { type: "stdin", data: bytes };
-    if (this.#state === "argv") {
-      const nul = bytes.indexOf(0);
-      if (nul >= 0) {
-        const at = this.#reader.offset - bytes.length + nul;
-        this.#fire("arg-nul", at, `argv[${this.#argv.length}] contains a NUL byte`);
-      }
+  protected _data(bytes: Uint8Array): RequestEvent | null {
+    if (this.state === "stdin") return { type: "stdin", data: bytes };
+    if (this.state === "argc") {
+      this.#readArgc(bytes);
+      return null;
+    }
+    const nul = bytes.indexOf(0);
+    if (nul >= 0) {
+      const at = this._reader.offset - bytes.length + nul;
+      this._fire("arg-nul", at, `argv[${this.#argv.length}] contains a NUL byte`);
     }
     this.#buffer!.set(bytes, this.#filled);
     this.#filled += bytes.length;
     return null;
   }
 
-  #end(): void {
-    switch (this.#state) {
+  /** Accumulate argc digits, rejecting at the first byte that makes argc invalid. */
+  #readArgc(bytes: Uint8Array): void {
+    const first = this._reader.offset - bytes.length;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b < _ZERO || b > _NINE) {
+        this._fire("bad-argc", first + i, `argc holds ${JSON.stringify(_show(bytes.subarray(i, i + 1)))}, not a digit`);
+      }
+      if (b === _ZERO && this.#argc === 0) {
+        this._fire("bad-argc", first + i, this.#length === 1 ? "argc is 0" : "argc has a leading zero");
+      }
+      this.#argc = this.#argc * 10 + (b - _ZERO);
+      if (this.#argc > this.#limits.maxArgc) {
+        this._fire("argc-too-large", first + i, `argc exceeds maxArgc=${this.#limits.maxArgc}`);
+      }
+    }
+  }
+
+  protected _end(): void {
+    switch (this.state) {
       case "argc":
-        return this.#endArgc();
+        return this._fire("argc");
       case "argv":
         this.#argv.push(this.#buffer!);
         this.#argvBytes += this.#length;
         this.#buffer = undefined;
-        return this.#fire(this.#argv.length === this.#argc ? "last-arg" : "arg");
+        return this._fire(this.#argv.length === this.#argc ? "last-arg" : "arg");
       default:
-        return this.#fire(this.#length === 0 ? "end-marker" : "chunk");
+        return this._fire(this.#length === 0 ? "end-marker" : "chunk");
     }
   }
 
-  #endArgc(): void {
-    const payload = this.#buffer!;
-    this.#buffer = undefined;
-    const argc = _canonicalDecimal(payload, Number.MAX_SAFE_INTEGER);
-    if (argc === undefined || argc === 0) {
-      this.#fire(
-        "bad-argc",
-        this.#start,
-        `argc ${JSON.stringify(_show(payload))} is not a decimal number of at least 1`,
-      );
-    }
-    if (argc! > this.#limits.maxArgc) {
-      this.#fire("argc-too-large", this.#start, `argc ${argc} exceeds maxArgc=${this.#limits.maxArgc}`);
-    }
-    this.#argc = argc!;
-    this.#fire("argc");
+  protected _eof(): void {
+    this._fire("eof", this._reader.offset, "input ended before argv was complete");
   }
 
-  /** Take the table's transition for `input`; raise its error or queue its events. */
-  #fire(input: RequestInput, cause?: ProtocolError | number, message = ""): void {
-    const t = _TABLE.step(this.#state, input);
-    this.#trace?.(t);
-    this.#state = t.to;
-    if (t.error !== undefined) {
-      this.#error = cause instanceof ProtocolError
-        ? cause
-        : new ProtocolError(t.error as ProtocolErrorCode, cause ?? this.#reader.offset, message);
+  protected _emit(name: RequestEmit, input: RequestInput): void {
+    if (name === "argv") {
+      this._queue({ type: "argv", argv: this.#argv });
       this.#argv = [];
-      this.#buffer = undefined;
-      throw this.#error;
+      this.#argvBytes = 0;
+    } else if (name === "stdin-end") {
+      this._queue({ type: "stdin-end", cause: input === "eof" ? "eof" : "marker" });
+      if (input === "end-marker") this.#discarded += this._reader.pending;
+    } else if (name === "closed") {
+      this._queue({ type: "closed" });
     }
-    for (const name of t.emits ?? []) {
-      if (name === "argv") {
-        this.#events.push({ type: "argv", argv: this.#argv });
-        this.#argv = [];
-        this.#argvBytes = 0;
-      } else if (name === "stdin-end") {
-        this.#events.push({ type: "stdin-end", cause: input === "eof" ? "eof" : "marker" });
-      } else this.#events.push({ type: "closed" });
-    }
+  }
+
+  protected _failed(): void {
+    this.#argv = [];
+    this.#buffer = undefined;
   }
 }

@@ -43,21 +43,33 @@ Deno.test("a connection closed before any byte is no request", () => {
   assertEquals(parse(""), CLOSED);
 });
 
-Deno.test("rejects a bad argc", () => {
-  for (const bad of ["0", "x", "-1", "", "01", " 1", "1 ", "+1", "1.0"]) {
+Deno.test("rejects a bad argc at the first byte that makes it invalid", () => {
+  const cases: [string, number][] = [["0", 2], ["x", 2], ["-1", 2], ["01", 2], [" 1", 2], ["1 ", 3], ["+1", 2], [
+    "1.0",
+    3,
+  ]];
+  for (const [bad, at] of cases) {
     const input = `${bad.length}:${bad},5:uname,0:,`;
-    assertEquals(parse(input), "error:BAD_ARGC@0", `argc ${JSON.stringify(bad)}`);
+    assertEquals(parse(input), `error:BAD_ARGC@${at}`, `argc ${JSON.stringify(bad)}`);
   }
+  assertEquals(parse("0:,5:uname,"), "error:BAD_ARGC@0");
   assertEquals(parse("01:1,"), "error:LEADING_ZERO@1");
+});
+
+Deno.test("a bad argc is rejected before the rest of its netstring arrives", () => {
+  const parser = new RequestParser();
+  parser.push(utf8("3:a"));
+  const error = assertThrows(() => parser.next(), ProtocolError);
+  assertEquals([error.code, error.offset], ["BAD_ARGC", 2]);
 });
 
 Deno.test("maxArgc: the limit is accepted, one more is rejected, longer lengths at once", () => {
   const limits = { maxArgc: 3 };
   assertEquals(parse("1:3,1:a,1:b,1:c,", limits), [argv("a", "b", "c"), EOF_END, CLOSED].join(" "));
-  assertEquals(parse("1:4,", limits), "error:ARGC_TOO_LARGE@0");
+  assertEquals(parse("1:4,", limits), "error:ARGC_TOO_LARGE@2");
   assertEquals(parse("2:", limits), "error:ARGC_TOO_LARGE@0");
   assertEquals(parse("4:4096,"), "error:INCOMPLETE_REQUEST@7");
-  assertEquals(parse("4:4097,"), "error:ARGC_TOO_LARGE@0");
+  assertEquals(parse("4:4097,"), "error:ARGC_TOO_LARGE@5");
   assertEquals(parse("5:"), "error:ARGC_TOO_LARGE@0");
 });
 
@@ -81,9 +93,15 @@ Deno.test("end of input before argv is complete is an incomplete request", () =>
   assertEquals(parse("1"), "error:EOF_IN_LENGTH@1");
 });
 
-Deno.test("a chunk after the end marker is trailing data, detected at its length", () => {
-  assertEquals(parse("1:1,3:cat,0:,1:x,"), [argv("cat"), END, "error:TRAILING_DATA@13"].join(" "));
-  assertEquals(parse("1:1,3:cat,0:,5:"), [argv("cat"), END, "error:TRAILING_DATA@13"].join(" "));
+Deno.test("whatever follows the end marker is counted and discarded, never an error", () => {
+  for (const tail of ["1:x,", "5:", "q", "0:,", "\xff:garbage"]) {
+    assertEquals(parse(`1:1,3:cat,0:,${tail}`), [argv("cat"), END, CLOSED].join(" "), tail);
+    for (const chunks of [[`1:1,3:cat,0:,${tail}`], ["1:1,3:cat,0:,", tail], ["1:1,3:cat,0:", `,${tail}`]]) {
+      const parser = new RequestParser();
+      const outcome = runParser(parser, chunks.map(_latin1));
+      assertEquals([outcome.error, parser.discarded], [undefined, tail.length], JSON.stringify(chunks));
+    }
+  }
 });
 
 Deno.test("framing errors inside stdin keep the stdin already forwarded", () => {

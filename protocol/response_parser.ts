@@ -6,7 +6,7 @@
  */
 
 import { _show, _text } from "./_bytes.ts";
-import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+import { _NetstringMachine } from "./_netstring_machine.ts";
 import {
   type ExitStatus,
   frameTypeOf,
@@ -19,8 +19,7 @@ import {
   type StatusType,
 } from "./frames.ts";
 import { type CodecLimits, resolveCodecLimits } from "./limits.ts";
-import { type MachineSpec, type Transition, TransitionTable } from "./machine.ts";
-import { NetstringReader } from "./netstring.ts";
+import { type MachineSpec, type TableError, type Transition, TransitionTable } from "./machine.ts";
 
 /** States of the response parser. */
 export type ResponseState = "type" | "output" | "status" | "late-type" | "late-output" | "ended" | "failed";
@@ -37,10 +36,16 @@ export type ResponseInput =
   | "eof"
   | "framing-error";
 
+/** What the response parser's table emits. */
+export type ResponseEmit = "status" | "end";
+
+/** One row of the response parser's table. */
+export type ResponseTransition = Transition<ResponseState, ResponseInput, ResponseEmit, TableError>;
+
 const _OPEN: readonly ResponseState[] = ["type", "output", "status", "late-type", "late-output"];
 
 /** The response parser as data: states, inputs, transitions. */
-export const RESPONSE_PARSER_SPEC: MachineSpec<ResponseState, ResponseInput> = {
+export const RESPONSE_PARSER_SPEC: MachineSpec<ResponseState, ResponseInput, ResponseEmit, TableError> = {
   name: "response-parser",
   role: "client",
   direction: "parse",
@@ -85,7 +90,7 @@ export const RESPONSE_PARSER_SPEC: MachineSpec<ResponseState, ResponseInput> = {
     { from: "late-type", on: "eof", to: "ended", emits: ["end"] },
     { from: "late-output", on: "output-data", to: "late-type" },
     { from: "late-output", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
-    ..._OPEN.map((from): Transition<ResponseState, ResponseInput> => ({
+    ..._OPEN.map((from): ResponseTransition => ({
       from,
       on: "framing-error",
       to: "failed",
@@ -108,7 +113,7 @@ export type ResponseEvent =
 /** Options of a response parser. */
 export interface ResponseParserOptions {
   /** Called with every transition taken, for tracing and coverage. */
-  readonly trace?: (transition: Transition<ResponseState, ResponseInput>) => void;
+  readonly trace?: (transition: ResponseTransition) => void;
   /** Limits; only `maxLengthDigits` and `maxNetstringLength` apply. */
   readonly limits?: Partial<CodecLimits>;
 }
@@ -130,32 +135,17 @@ export interface ResponseParserOptions {
  * console.assert(parser.next()?.type === "end");
  * ```
  */
-export class ResponseParser {
-  readonly #reader: NetstringReader;
-  #state: ResponseState = "type";
-  #events: ResponseEvent[] = [];
-  #error: ProtocolError | undefined;
-  readonly #trace: ((transition: Transition<ResponseState, ResponseInput>) => void) | undefined;
+export class ResponseParser extends _NetstringMachine<ResponseState, ResponseInput, ResponseEmit, ResponseEvent> {
   #stream: OutputStream = "stdout";
   #statusType: StatusType = "exitcode";
+  #status: ExitStatus | undefined;
   #buffer: Uint8Array | undefined;
   #filled = 0;
   #start = 0;
 
   /** Create a parser at the start of a response. */
   constructor(options: ResponseParserOptions = {}) {
-    this.#trace = options.trace;
-    this.#reader = new NetstringReader({ limits: resolveCodecLimits(options.limits) });
-  }
-
-  /** The current state. */
-  get state(): ResponseState {
-    return this.#state;
-  }
-
-  /** Bytes consumed so far. */
-  get offset(): number {
-    return this.#reader.offset;
+    super(_TABLE, resolveCodecLimits(options.limits), options.trace);
   }
 
   /** Bytes held by the parser itself (a type or status value being assembled). */
@@ -163,138 +153,88 @@ export class ResponseParser {
     return this.#buffer?.length ?? 0;
   }
 
-  /** Append input. Chunks are kept by reference until consumed. */
-  push(chunk: Uint8Array): void {
-    this.#reader.push(chunk);
+  protected _framingInput(): ResponseInput {
+    return "framing-error";
   }
 
-  /** Declare the end of input (the server closed the connection). */
-  end(): void {
-    this.#reader.end();
+  protected _eof(): void {
+    this._fire("eof", this._reader.offset, this.#eofMessage());
   }
 
-  /**
-   * The next event, or `undefined` when more input is needed (or after `end`).
-   * @throws {ProtocolError} when the response violates the protocol.
-   */
-  next(): ResponseEvent | undefined {
-    for (;;) {
-      const queued = this.#events.shift();
-      if (queued !== undefined) return queued;
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#state === "ended") return undefined;
-      const event = this.#readEvent();
-      if (event !== null) return event;
-    }
+  protected _emit(name: ResponseEmit): void {
+    this._queue(name === "status" ? { type: "status", status: this.#status! } : { type: "end" });
   }
 
-  #readEvent(): ResponseEvent | undefined | null {
-    let event;
-    try {
-      event = this.#reader.next();
-    } catch (error) {
-      if (error instanceof ProtocolError) this.#fire("framing-error", error);
-      throw error;
-    }
-    if (event === undefined) return undefined;
-    switch (event.kind) {
-      case "begin":
-        this.#begin(event.length, event.offset);
-        return null;
-      case "data":
-        return this.#data(event.bytes);
-      case "end":
-        this.#end();
-        return null;
-      case "eof":
-        this.#fire("eof", this.#reader.offset, this.#eofMessage());
-        return null;
-    }
+  protected _failed(): void {
+    this.#buffer = undefined;
   }
 
   #isData(): boolean {
-    return this.#state === "output" || this.#state === "late-output";
+    return this.state === "output" || this.state === "late-output";
   }
 
-  #begin(length: number, offset: number): void {
+  protected _begin(length: number, offset: number): void {
     this.#start = offset;
     this.#buffer = undefined;
     if (this.#isData()) return;
-    if (this.#state === "status") {
+    if (this.state === "status") {
       const max = this.#statusType === "exitcode" ? MAX_EXITCODE_LENGTH : MAX_TERMSIG_LENGTH;
       if (length === 0 || length > max) {
-        this.#fire(
+        this._fire(
           this.#statusType === "exitcode" ? "bad-exitcode" : "bad-termsig",
           offset,
           `${this.#statusType} value of ${length} bytes`,
         );
       }
     } else if (length < 6 || length > MAX_FRAME_TYPE_LENGTH) {
-      this.#fire("unknown-type", offset, `pair type of ${length} bytes`);
+      this._fire("unknown-type", offset, `pair type of ${length} bytes`);
     }
     this.#buffer = new Uint8Array(length);
     this.#filled = 0;
   }
 
-  #data(bytes: Uint8Array): ResponseEvent | null {
+  protected _data(bytes: Uint8Array): ResponseEvent | null {
     if (this.#isData()) return bytes.length === 0 ? null : { type: this.#stream, data: bytes };
     this.#buffer!.set(bytes, this.#filled);
     this.#filled += bytes.length;
     return null;
   }
 
-  #end(): void {
-    if (this.#isData()) return this.#fire("output-data");
+  protected _end(): void {
+    if (this.#isData()) return this._fire("output-data");
     const payload = this.#buffer!;
     this.#buffer = undefined;
-    if (this.#state === "status") return this.#endStatus(payload);
+    if (this.state === "status") return this.#endStatus(payload);
     const type = frameTypeOf(payload);
-    if (type === undefined) return this.#fire("unknown-type", this.#start, `unknown pair type "${_show(payload)}"`);
+    if (type === undefined) return this._fire("unknown-type", this.#start, `unknown pair type "${_show(payload)}"`);
     if (type === "stdout" || type === "stderr") {
       this.#stream = type;
-      return this.#fire("output-type");
+      return this._fire("output-type");
     }
     this.#statusType = type;
-    this.#fire("status-type", this.#start, "a second status pair");
+    this._fire("status-type", this.#start, "a second status pair");
   }
 
   #endStatus(payload: Uint8Array): void {
     if (this.#statusType === "exitcode") {
       const code = parseExitCode(payload);
       if (code === undefined) {
-        return this.#fire("bad-exitcode", this.#start, `exitcode "${_show(payload)}" is not a decimal from 0 to 255`);
+        return this._fire("bad-exitcode", this.#start, `exitcode "${_show(payload)}" is not a decimal from 0 to 255`);
       }
-      return this.#fire("status-value", { exitCode: code, signal: null });
+      this.#status = { exitCode: code, signal: null };
+      return this._fire("status-value");
     }
     const name = _text(payload);
     if (!isSignalNameValue(name)) {
-      return this.#fire("bad-termsig", this.#start, `termsig "${_show(payload)}" is not a signal name`);
+      return this._fire("bad-termsig", this.#start, `termsig "${_show(payload)}" is not a signal name`);
     }
-    this.#fire("status-value", { exitCode: null, signal: name });
+    this.#status = { exitCode: null, signal: name };
+    this._fire("status-value");
   }
 
   #eofMessage(): string {
-    return this.#state === "type"
+    return this.state === "type"
       ? "connection closed before any exitcode or termsig pair"
       : "input ended inside a pair";
-  }
-
-  /** Take the table's transition for `input`; raise its error or queue its events. */
-  #fire(input: ResponseInput, detail?: ProtocolError | number | ExitStatus, message = ""): void {
-    const t = _TABLE.step(this.#state, input);
-    this.#trace?.(t);
-    this.#state = t.to;
-    if (t.error !== undefined) {
-      this.#buffer = undefined;
-      this.#error = detail instanceof ProtocolError ? detail : new ProtocolError(
-        t.error as ProtocolErrorCode,
-        typeof detail === "number" ? detail : this.#reader.offset,
-        message,
-      );
-      throw this.#error;
-    }
-    for (const name of t.emits ?? []) {
-      this.#events.push(name === "status" ? { type: "status", status: detail as ExitStatus } : { type: "end" });
-    }
   }
 }

@@ -5,10 +5,11 @@
  * @module
  */
 
-import { _toBytes } from "./_bytes.ts";
+import { _toBytes, _utf8 } from "./_bytes.ts";
 import { concatBytes } from "./bytes.ts";
 import { UsageError } from "./errors.ts";
 import { type ExitStatus, isSignalNameValue, type OutputStream, statusValue } from "./frames.ts";
+import { LIMITS } from "./limits.ts";
 import { type MachineSpec, TransitionTable } from "./machine.ts";
 import { encodeNetstring, netstringHeader } from "./netstring.ts";
 
@@ -18,26 +19,29 @@ export type ResponseWriterState = "running" | "done";
 /** Inputs of the response writer: the caller's calls. */
 export type ResponseWriterInput = "output" | "probe" | "status";
 
+/** What the response writer emits. */
+export type ResponseWriterEmit = "output-pairs" | "empty-output-pair" | "status-pair";
+
 /** The response writer as data. */
-export const RESPONSE_WRITER_SPEC: MachineSpec<ResponseWriterState, ResponseWriterInput> = {
+export const RESPONSE_WRITER_SPEC: MachineSpec<ResponseWriterState, ResponseWriterInput, ResponseWriterEmit, never> = {
   name: "response-writer",
   role: "server",
   direction: "emit",
   summary:
-    "Produces a response: any number of output pairs while the program runs, then one status pair, which is the last thing sent. Empty output produces no bytes; a probe is the one empty output pair a server sends on purpose, to find out whether a client whose input has ended is still there. A call its state does not allow raises INVALID_STATE and produces nothing.",
+    "Produces a response: any number of output pairs while the program runs, then one status pair, which is the last thing sent. The bytes of one read of a pipe become as many pairs as needed to carry at most maxPairBytes data bytes each (4096 by default, as sockexec: clients that read each pair with a short timeout need small pairs), all in one buffer to be written at once. Empty output produces no bytes; a probe is the one empty output pair a server sends on purpose, to find out whether a client whose input has ended is still there. A call its state does not allow raises INVALID_STATE and produces nothing.",
   states: {
     "running": "The status is not sent yet; output pairs may be sent.",
     "done": "The status pair was sent; the server closes the connection. Terminal.",
   },
   inputs: {
-    "output": "Send an output pair (stdout or stderr) carrying bytes read from the program.",
+    "output": "Send the bytes of one read from the program's stdout or stderr, as output pairs.",
     "probe": "Send an empty stdout pair (`6:stdout,0:,`), which carries nothing.",
     "status": "Send the status pair (exitcode or termsig).",
   },
   initial: "running",
   terminal: ["done"],
   transitions: [
-    { from: "running", on: "output", to: "running", emits: ["output-pair"] },
+    { from: "running", on: "output", to: "running", emits: ["output-pairs"] },
     { from: "running", on: "probe", to: "running", emits: ["empty-output-pair"] },
     { from: "running", on: "status", to: "done", emits: ["status-pair"] },
   ],
@@ -50,6 +54,13 @@ const _TYPES = {
   exitcode: encodeNetstring("exitcode"),
   termsig: encodeNetstring("termsig"),
 };
+const _COMMA = 0x2c;
+
+/** Options of a response writer. */
+export interface ResponseWriterOptions {
+  /** Most data bytes in one output pair. Default {@linkcode LIMITS}.maxPairBytes (4096). */
+  readonly maxPairBytes?: number;
+}
 
 /**
  * Encoder of a response for the server role.
@@ -57,14 +68,32 @@ const _TYPES = {
  * @example
  * ```ts
  * import { ResponseWriter } from "./response_writer.ts";
- * const w = new ResponseWriter();
- * const text = (parts: Uint8Array[]) => parts.map((p) => new TextDecoder().decode(p)).join("");
- * console.assert(text(w.output("stdout", "hi\n")) === "6:stdout,3:hi\n,");
- * console.assert(text([w.status({ exitCode: 0, signal: null })]) === "8:exitcode,1:0,");
+ * import { assertEquals } from "@std/assert";
+ * import { ResponseWriter } from "./response_writer.ts";
+ * const w = new ResponseWriter({ maxPairBytes: 4 });
+ * const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+ * assertEquals(text(w.output("stdout", "hi\n")), "6:stdout,3:hi\n,");
+ * assertEquals(text(w.output("stderr", "abcdef")), "6:stderr,4:abcd,6:stderr,2:ef,");
+ * assertEquals(text(w.status({ exitCode: 0, signal: null })), "8:exitcode,1:0,");
  * ```
  */
 export class ResponseWriter {
   #state: ResponseWriterState = "running";
+  readonly #maxPairBytes: number;
+  readonly #fullHeaderLength: number;
+
+  /**
+   * A writer at the start of a response.
+   * @throws {UsageError} `INVALID_ARGUMENT` for a `maxPairBytes` that is not a positive integer.
+   */
+  constructor(options: ResponseWriterOptions = {}) {
+    const max = options.maxPairBytes ?? LIMITS.maxPairBytes.default;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new UsageError("INVALID_ARGUMENT", `maxPairBytes must be a positive integer, got ${max}`);
+    }
+    this.#maxPairBytes = max;
+    this.#fullHeaderLength = _TYPES.stdout.length + String(max).length + 1;
+  }
 
   /** The current state. */
   get state(): ResponseWriterState {
@@ -72,15 +101,38 @@ export class ResponseWriter {
   }
 
   /**
-   * An output pair as parts (type and data header, data, ','), so the data is
-   * never copied; none for empty data.
+   * The bytes of one read from a pipe as output pairs of at most
+   * `maxPairBytes` data bytes each, in one buffer (empty for empty data).
    * @throws {UsageError} `INVALID_STATE` after the status.
    */
-  output(stream: OutputStream, data: Uint8Array | string): Uint8Array[] {
+  output(stream: OutputStream, data: Uint8Array | string): Uint8Array {
     const bytes = _toBytes(data);
     this.#fire("output");
-    if (bytes.length === 0) return [];
-    return [concatBytes([_TYPES[stream], netstringHeader(bytes.length)]), bytes, Uint8Array.of(0x2c)];
+    const max = this.#maxPairBytes;
+    const full = Math.floor(bytes.length / max);
+    const rest = bytes.length - full * max;
+    const type = _TYPES[stream];
+    const restHeader = rest === 0 ? undefined : _utf8(`${rest}:`);
+    const size = full * (this.#fullHeaderLength + max + 1) +
+      (restHeader === undefined ? 0 : type.length + restHeader.length + rest + 1);
+    const out = new Uint8Array(size);
+    let at = 0;
+    let from = 0;
+    const put = (header: Uint8Array, length: number) => {
+      out.set(type, at);
+      out.set(header, at + type.length);
+      at += type.length + header.length;
+      out.set(bytes.subarray(from, from + length), at);
+      at += length;
+      out[at++] = _COMMA;
+      from += length;
+    };
+    if (full > 0) {
+      const header = _utf8(`${max}:`);
+      for (let i = 0; i < full; i++) put(header, max);
+    }
+    if (restHeader !== undefined) put(restHeader, rest);
+    return out;
   }
 
   /**
@@ -91,7 +143,7 @@ export class ResponseWriter {
    */
   probe(): Uint8Array {
     this.#fire("probe");
-    return concatBytes([_TYPES.stdout, netstringHeader(0), Uint8Array.of(0x2c)]);
+    return concatBytes([_TYPES.stdout, netstringHeader(0), Uint8Array.of(_COMMA)]);
   }
 
   /**

@@ -17,14 +17,15 @@ import { REQUEST_WRITER_SPEC } from "./request_writer.ts";
 import { type Requirement, REQUIREMENTS } from "./requirements.ts";
 import { RESPONSE_PARSER_SPEC } from "./response_parser.ts";
 import { RESPONSE_WRITER_SPEC } from "./response_writer.ts";
+import { SERVER_EXCHANGE_SPEC } from "./server_exchange.ts";
 
 /** A state machine of the specification, with its states and inputs as plain strings. */
-export type AnyMachineSpec = MachineSpec<string, string>;
+export type AnyMachineSpec = MachineSpec<string, string, string, string>;
 
 /** What each response pair type carries. */
 export const FRAME_TYPE_MEANINGS: Readonly<Record<(typeof FRAME_TYPES)[number], string>> = {
-  stdout: "Bytes the program wrote to its stdout (one pair per read of the pipe).",
-  stderr: "Bytes the program wrote to its stderr (one pair per read of the pipe).",
+  stdout: "Bytes the program wrote to its stdout (a read of the pipe becomes pairs of at most maxPairBytes).",
+  stderr: "Bytes the program wrote to its stderr (a read of the pipe becomes pairs of at most maxPairBytes).",
   exitcode: "The program exited; the value is its exit code, a canonical decimal from 0 to 255.",
   termsig: "A signal killed the program; the value is the signal's name without SIG.",
 };
@@ -41,7 +42,7 @@ export interface Spec {
   readonly grammar: readonly GrammarRule[];
   /** Response pair types and what they carry. */
   readonly frameTypes: readonly { readonly type: FrameType; readonly meaning: string }[];
-  /** The four state machines. */
+  /** The state machines: the two writers, the two parsers, and the server's exchange that joins them. */
   readonly machines: readonly AnyMachineSpec[];
   /** Every named limit. */
   readonly limits: Readonly<Record<LimitName, LimitInfo>>;
@@ -63,6 +64,7 @@ export const SPEC: Spec = {
     REQUEST_PARSER_SPEC as AnyMachineSpec,
     RESPONSE_WRITER_SPEC as AnyMachineSpec,
     RESPONSE_PARSER_SPEC as AnyMachineSpec,
+    SERVER_EXCHANGE_SPEC as AnyMachineSpec,
   ],
   limits: LIMITS,
   errors: ERROR_CODES,

@@ -66,7 +66,7 @@ function _overview(): string {
     "Overview",
     [
       "A client connects to a server over a UNIX or TCP stream socket and sends a request: a netstring holding argc, argc netstrings holding the program's argv, then any number of netstrings carrying the program's stdin, and the empty netstring `0:,` to close that stdin. The server starts the program as soon as argv is complete — directly, never through a shell — and streams back pairs of netstrings: `stdout` or `stderr` with bytes the program wrote, and one status pair, `exitcode` or `termsig`. Then it closes the connection.",
-      "**Chunking.** Netstring boundaries carry no meaning beyond framing: stdin chunks may be split or joined freely by the client, and the server sends one output pair per read of the program's pipe (netspawn: up to 64 KiB; sockexec: up to 4096 bytes). Receivers decode identically however the bytes are split into reads.",
+      "**Chunking.** Netstring boundaries carry no meaning beyond framing: stdin chunks may be split or joined freely by the client, and the server turns each read of the program's pipe into output pairs of at most maxPairBytes data bytes (4096 by default, sockexec's size), written at once. Receivers decode identically however the bytes are split into reads.",
       "**Ordering.** Within one stream, output arrives in the order the program wrote it. stdout and stderr have no relative order. A netspawn server sends the status pair last, after the program is reaped and both pipes are drained; sockexec 3.1.1 often sends it earlier, so clients read until end of input.",
       "**End of input.** Each state machine below says what end of input means in each state. In short: a server that sees the client half-close after argv treats it as the end of stdin and still sends the whole response; before argv is complete it is an incomplete request; inside a netstring it is an error.",
     ].join("\n\n"),
@@ -104,9 +104,10 @@ function _machine(m: AnyMachineSpec): string {
       t.error === undefined ? "" : t.error === "framing" ? "the netstring error" : `\`${t.error}\``,
     ]),
   );
-  const missing = m.direction === "emit"
-    ? "Any other call raises `INVALID_STATE` and emits nothing."
-    : "The table is total: every non-terminal state handles every input that can occur in it.";
+  const missing = m.otherwise ??
+    (m.direction === "emit"
+      ? "Any other call raises `INVALID_STATE` and emits nothing."
+      : "The table is total: every non-terminal state handles every input that can occur in it.");
   return `### ${m.name} (${m.role}, ${m.direction})\n\n${m.summary}\n\n${states}\n\n${inputs}\n\n${transitions}\n\n${missing}`;
 }
 

@@ -3,6 +3,8 @@ import { concat, utf8 } from "./_test_util.ts";
 import { UsageError } from "./errors.ts";
 import { encodeRequest, RequestWriter, validateArgv } from "./request_writer.ts";
 import { ResponseWriter } from "./response_writer.ts";
+import { runParser } from "./drive.ts";
+import { ResponseParser } from "./response_parser.ts";
 
 const text = (b: Uint8Array | Uint8Array[]) => new TextDecoder().decode(b instanceof Uint8Array ? b : concat(b));
 
@@ -49,16 +51,32 @@ Deno.test("encodeRequest builds whole requests", () => {
 Deno.test("the response writer sends output, then one status, last", () => {
   const w = new ResponseWriter();
   const data = utf8("Linux\n");
-  const parts = w.output("stdout", data);
-  assertEquals(parts[1], data);
-  assertEquals(text(parts), "6:stdout,6:Linux\n,");
+  assertEquals(text(w.output("stdout", data)), "6:stdout,6:Linux\n,");
   assertEquals(text(w.output("stderr", "e")), "6:stderr,1:e,");
-  assertEquals(w.output("stdout", ""), []);
+  assertEquals(w.output("stdout", ""), new Uint8Array(0));
   assertEquals(text(w.status({ exitCode: 255, signal: null })), "8:exitcode,3:255,");
   assertEquals(w.state, "done");
   assertThrows(() => w.output("stdout", "late"), UsageError, "INVALID_STATE");
   assertThrows(() => w.status({ exitCode: 0, signal: null }), UsageError, "INVALID_STATE");
   assertEquals(text(new ResponseWriter().status({ exitCode: null, signal: "TERM" })), "7:termsig,4:TERM,");
+});
+
+Deno.test("output pairs carry at most maxPairBytes (4096 by default), all in one buffer", () => {
+  const data = Uint8Array.from({ length: 4096 * 2 + 5 }, (_, i) => i % 251);
+  const out = new ResponseWriter().output("stdout", data);
+  const { events, error } = runParser(new ResponseParser(), [
+    out,
+    new ResponseWriter().status({ exitCode: 0, signal: null }),
+  ]);
+  assertEquals(error, undefined);
+  const pairs = events.filter((e) => e.type === "stdout").map((e) => e.type === "stdout" ? e.data.length : 0);
+  assertEquals(pairs, [4096, 4096, 5]);
+  assertEquals(
+    text(new ResponseWriter({ maxPairBytes: 3 }).output("stderr", "abcdefg")),
+    "6:stderr,3:abc,6:stderr,3:def,6:stderr,1:g,",
+  );
+  assertEquals(text(new ResponseWriter({ maxPairBytes: 3 }).output("stderr", "abc")), "6:stderr,3:abc,");
+  assertThrows(() => new ResponseWriter({ maxPairBytes: 0 }), UsageError, "INVALID_ARGUMENT");
 });
 
 Deno.test("the response writer's probe is an empty stdout pair, allowed only before the status", () => {

@@ -2,6 +2,8 @@
  * The accept loop of one listener: accepts only while a connection slot is
  * free, and survives resource exhaustion (EMFILE, ENFILE, ENOBUFS) by
  * backing off and trying again, so service resumes when resources return.
+ * It holds nothing per connection once the connection is handed over: each
+ * wait makes its own small promises, which become garbage with it.
  *
  * @module
  */
@@ -14,8 +16,6 @@ export interface AcceptLoopOptions<C extends Deno.Conn> {
   readonly listener: Deno.Listener<C>;
   /** The shared connection limit. */
   readonly slots: ConnectionSlots;
-  /** Resolves when the loop must stop. */
-  readonly stopped: Promise<void>;
   /** Serve a connection; a slot was taken for it and must be released by the callee. */
   readonly serve: (conn: C) => void;
   /** Report an accept error the loop survived. */
@@ -24,62 +24,91 @@ export interface AcceptLoopOptions<C extends Deno.Conn> {
   readonly backoffMs?: number;
 }
 
+/** A running accept loop. */
+export interface AcceptLoop {
+  /** Resolves when the loop has ended. */
+  readonly done: Promise<void>;
+  /** End the loop (a connection accepted meanwhile is closed). The listener is left as it is. */
+  stop(): void;
+}
+
+const _STOP = Symbol("stop");
+
 /**
- * Accept connections until `stopped` resolves or the listener closes.
+ * Accept connections until stopped or the listener closes.
  *
  * @example
  * ```ts
  * import { ConnectionSlots } from "./connection_slots.ts";
- * import { runAcceptLoop } from "./accept_loop.ts";
+ * import { startAcceptLoop } from "./accept_loop.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const slots = new ConnectionSlots(1);
- * const loop = runAcceptLoop({
- *   listener, slots, stopped: new Promise(() => {}),
+ * const loop = startAcceptLoop({
+ *   listener, slots,
  *   serve: (conn) => { conn.close(); slots.release(); }, onError: () => {},
  * });
+ * loop.stop();
+ * await loop.done;
  * listener.close();
- * await loop;
  * ```
  */
-export async function runAcceptLoop<C extends Deno.Conn>(options: AcceptLoopOptions<C>): Promise<void> {
-  const { listener, slots, stopped, serve, onError } = options;
+export function startAcceptLoop<C extends Deno.Conn>(options: AcceptLoopOptions<C>): AcceptLoop {
+  let stopped = false;
+  let interrupt: (() => void) | undefined;
+  /** `promise`, or the stop, whichever comes first; nothing outlives the wait. */
+  const until = <T>(promise: Promise<T>): Promise<T | typeof _STOP> => {
+    if (stopped) return Promise.resolve(_STOP);
+    const stop = new Promise<typeof _STOP>((resolve) => interrupt = () => resolve(_STOP));
+    return Promise.race([promise, stop]).finally(() => interrupt = undefined);
+  };
+  const done = _loop(options, until, () => stopped);
+  return {
+    done,
+    stop(): void {
+      stopped = true;
+      interrupt?.();
+    },
+  };
+}
+
+async function _loop<C extends Deno.Conn>(
+  options: AcceptLoopOptions<C>,
+  until: <T>(promise: Promise<T>) => Promise<T | typeof _STOP>,
+  stopped: () => boolean,
+): Promise<void> {
+  const { listener, slots, serve, onError } = options;
   const backoffMs = options.backoffMs ?? 100;
-  let stop = false;
-  const stopSignal: Promise<typeof _STOP> = stopped.then(() => {
-    stop = true;
-    return _STOP;
-  });
-  while (!stop) {
-    if (await Promise.race([slots.available(), stopSignal]) === _STOP) return;
+  for (;;) {
+    if (await until(slots.available()) === _STOP) return;
     const accepting = listener.accept();
     let outcome: C | typeof _STOP;
     try {
-      outcome = await Promise.race([accepting, stopSignal]);
+      outcome = await until(accepting);
     } catch (error) {
-      if (stop || _isClosed(error)) return;
+      if (stopped() || _isClosed(error)) return;
       onError(error);
-      if (await _pause(backoffMs, stopSignal) === _STOP) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const pause = new Promise((resolve) => timer = setTimeout(resolve, backoffMs));
+      const woke = await until(pause);
+      clearTimeout(timer);
+      if (woke === _STOP) return;
       continue;
     }
     if (outcome === _STOP) {
       accepting.then((conn) => conn.close(), () => {});
       return;
     }
-    await slots.take();
+    // With several listeners another loop may have taken the last slot meanwhile: hold the connection until one frees.
+    while (!slots.tryTake()) {
+      if (await until(slots.available()) === _STOP) {
+        outcome.close();
+        return;
+      }
+    }
     serve(outcome);
   }
 }
 
-const _STOP: unique symbol = Symbol("stop");
-
 function _isClosed(error: unknown): boolean {
   return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
-}
-
-function _pause(ms: number, stopSignal: Promise<typeof _STOP>): Promise<void | typeof _STOP> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([done, stopSignal]).finally(() => clearTimeout(timer));
 }

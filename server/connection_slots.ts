@@ -11,17 +11,20 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ConnectionSlots } from "./connection_slots.ts";
  * const slots = new ConnectionSlots(1);
- * await slots.take();
- * console.assert(slots.active === 1 && slots.free === 0);
+ * assertEquals(slots.tryTake(), true);
+ * assertEquals([slots.active, slots.free, slots.tryTake()], [1, 0, false]);
  * slots.release();
+ * assertEquals(slots.free, 1);
  * ```
  */
 export class ConnectionSlots {
   readonly #max: number;
   #active = 0;
   #waiters: (() => void)[] = [];
+  #closed = false;
 
   /** Create `max` slots. */
   constructor(max: number) {
@@ -38,21 +41,32 @@ export class ConnectionSlots {
     return this.#max - this.#active;
   }
 
-  /** Resolves when at least one slot is free (without taking it). */
+  /** Resolves when at least one slot is free (without taking it), or once the slots are closed. */
   available(): Promise<void> {
-    if (this.#active < this.#max) return Promise.resolve();
+    if (this.#active < this.#max || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** Take a slot, waiting for one if none is free. */
-  async take(): Promise<void> {
-    while (this.#active >= this.#max) await this.available();
+  /** Take a slot if one is free. */
+  tryTake(): boolean {
+    if (this.#active >= this.#max) return false;
     this.#active++;
+    return true;
   }
 
   /** Give a slot back and wake whoever waits for one. */
   release(): void {
     this.#active--;
+    this.#wake();
+  }
+
+  /** Wake every waiter for good (shutdown). */
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  #wake(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const wake of waiters) wake();

@@ -23,5 +23,6 @@ export * from "./server.ts";
 export * from "./address.ts";
 export * from "./cli.ts";
 export * from "./logging.ts";
-export type { SessionPhase, SessionSnapshot } from "./session.ts";
+export type { SessionSnapshot } from "./session.ts";
+export type { BackendName } from "./program.ts";
 export type { CodecLimits } from "../protocol/mod.ts";

@@ -29,8 +29,11 @@ export interface TcpListenAddress {
 /** Any address to listen on. */
 export type ListenAddress = UnixListenAddress | TcpListenAddress;
 
-/** How programs are put in their own session and process group. */
+/** How programs are put in their own session and process group, with the `command` backend. */
 export type SpawnMode = "setsid" | "detached";
+
+/** Which backend starts programs: `auto` picks `posix-spawn` when `--allow-ffi` is granted, else `command`. */
+export type SpawnBackendChoice = "auto" | "posix-spawn" | "command";
 
 /** The environment programs get. */
 export interface EnvironmentOptions {
@@ -60,6 +63,14 @@ export interface ServerOptions {
   readonly killGrace?: number;
   /** Seconds of silence after the client's end of input before an empty stdout pair probes the client. Default 1; 0 = never. */
   readonly probeInterval?: number;
+  /** Seconds to read after the status for the client's end of input before closing. Default 2. */
+  readonly lingerTimeout?: number;
+  /** Most data bytes in one output pair. Default 4096 (sockexec's size). */
+  readonly maxPairBytes?: number;
+  /** Output held for a client that is still sending stdin, per connection. Default 16 MiB. */
+  readonly outputBuffer?: number;
+  /** The server-wide bound on output held under `outputBuffer`. Default 256 MiB. */
+  readonly outputBufferTotal?: number;
   /** Decoder limits; defaults from the protocol core. */
   readonly limits?: Partial<CodecLimits>;
   /** Accept TCP addresses that are not loopback. Default false. */
@@ -70,7 +81,9 @@ export interface ServerOptions {
   readonly env?: EnvironmentOptions;
   /** Working directory of programs. Default: the server's. */
   readonly cwd?: string;
-  /** How programs get their own session. Default `setsid` when /usr/bin/setsid or /bin/setsid exists. */
+  /** Which backend starts programs. Default `auto`. */
+  readonly spawnBackend?: SpawnBackendChoice;
+  /** How the `command` backend gives programs their own session. Default `setsid` when /usr/bin/setsid or /bin/setsid exists. */
   readonly spawnMode?: SpawnMode;
 }
 
@@ -92,6 +105,14 @@ export interface ServerConfig {
   readonly killGrace: number;
   /** Probe interval in seconds (0 = no probes). */
   readonly probeInterval: number;
+  /** Linger after the status, in seconds. */
+  readonly lingerTimeout: number;
+  /** Most data bytes in one output pair. */
+  readonly maxPairBytes: number;
+  /** Output held per connection while the client sends stdin. */
+  readonly outputBuffer: number;
+  /** Server-wide bound on that output. */
+  readonly outputBufferTotal: number;
   /** Decoder limits. */
   readonly limits: CodecLimits;
   /** Accept non-loopback TCP addresses. */
@@ -102,7 +123,9 @@ export interface ServerConfig {
   readonly env: Required<EnvironmentOptions>;
   /** Working directory of programs, or undefined for the server's. */
   readonly cwd: string | undefined;
-  /** Spawn mode. */
+  /** The backend asked for. */
+  readonly spawnBackend: SpawnBackendChoice;
+  /** Spawn mode of the command backend. */
   readonly spawnMode: SpawnMode;
   /** The setsid program, in setsid mode. */
   readonly setsidPath: string | undefined;
@@ -117,6 +140,10 @@ export const SERVER_DEFAULTS = {
   deadline: LIMITS.deadline.default,
   killGrace: LIMITS.killGrace.default,
   probeInterval: LIMITS.probeInterval.default,
+  lingerTimeout: LIMITS.lingerTimeout.default,
+  maxPairBytes: LIMITS.maxPairBytes.default,
+  outputBuffer: LIMITS.outputBuffer.default,
+  outputBufferTotal: LIMITS.outputBufferTotal.default,
 } as const;
 
 const _SETSID_CANDIDATES = ["/usr/bin/setsid", "/bin/setsid"];
@@ -152,6 +179,14 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     deadline: _seconds("timeout", options.deadline ?? SERVER_DEFAULTS.deadline),
     killGrace: _seconds("kill-timeout", options.killGrace ?? SERVER_DEFAULTS.killGrace),
     probeInterval: _seconds("probe-interval", options.probeInterval ?? SERVER_DEFAULTS.probeInterval),
+    lingerTimeout: _seconds("linger", options.lingerTimeout ?? SERVER_DEFAULTS.lingerTimeout),
+    maxPairBytes: _integer("max-pair-bytes", options.maxPairBytes ?? SERVER_DEFAULTS.maxPairBytes, 1),
+    outputBuffer: _integer("output-buffer", options.outputBuffer ?? SERVER_DEFAULTS.outputBuffer, 0),
+    outputBufferTotal: _integer(
+      "output-buffer-total",
+      options.outputBufferTotal ?? SERVER_DEFAULTS.outputBufferTotal,
+      0,
+    ),
     limits: _limits(options.limits),
     allowNonLoopback: options.allowNonLoopback ?? false,
     allow: options.allow === undefined ? undefined : [...options.allow],
@@ -161,9 +196,17 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
       set: { ...(options.env?.set ?? {}) },
     },
     cwd: options.cwd,
+    spawnBackend: _backend(options.spawnBackend ?? "auto"),
     spawnMode,
     setsidPath,
   };
+}
+
+function _backend(choice: SpawnBackendChoice): SpawnBackendChoice {
+  if (choice !== "auto" && choice !== "posix-spawn" && choice !== "command") {
+    throw new ServerError("USAGE", `--spawn-backend must be auto, posix-spawn or command, got ${choice}`);
+  }
+  return choice;
 }
 
 function _findSetsid(): string | undefined {

@@ -1,9 +1,11 @@
 /**
- * Signalling a program's whole process group: TERM, then KILL after a grace
+ * Terminating a program's whole process group: TERM, then KILL after a grace
  * period if the group is still there.
  *
  * @module
  */
+
+import type { Program } from "./program.ts";
 
 /**
  * The process group a program leads (its pgid is its pid).
@@ -11,23 +13,23 @@
  * @example
  * ```ts ignore
  * import { ProcessGroup } from "./process_group.ts";
- * const child = new Deno.Command("sleep", { args: ["10"], detached: true }).spawn();
- * const group = new ProcessGroup(child.pid);
- * group.terminate(1);
- * await child.status;
- * group.dispose();
+ * const group = new ProcessGroup(program);
+ * group.terminate(1); // TERM now, KILL in a second unless disposed
  * ```
  */
 export class ProcessGroup {
-  /** The group id (the leader's pid). */
-  readonly pgid: number;
+  readonly #program: Pick<Program, "pid" | "signal">;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
   #terminating = false;
-  #leaderGone = false;
 
-  /** Track the group led by `pgid`. */
-  constructor(pgid: number) {
-    this.pgid = pgid;
+  /** Track the group led by `program`. */
+  constructor(program: Pick<Program, "pid" | "signal">) {
+    this.#program = program;
+  }
+
+  /** The group id (the leader's pid). */
+  get pgid(): number {
+    return this.#program.pid;
   }
 
   /** Whether {@linkcode ProcessGroup.terminate} was called. */
@@ -35,39 +37,20 @@ export class ProcessGroup {
     return this.#terminating;
   }
 
-  /** Record that the leader was reaped: only the group is signalled from now on. */
-  leaderExited(): void {
-    this.#leaderGone = true;
-  }
-
-  /**
-   * Send a signal to the group. If the group does not exist yet (the
-   * leader has not called setsid), the leader is signalled instead.
-   * Returns false when nothing was signalled.
-   */
-  signal(signal: Deno.Signal): boolean {
-    try {
-      Deno.kill(-this.pgid, signal);
-      return true;
-    } catch {
-      if (this.#leaderGone) return false;
-    }
-    try {
-      Deno.kill(this.pgid, signal);
-      return true;
-    } catch {
-      return false;
-    }
+  /** Whether a delayed KILL is still due. */
+  get killPending(): boolean {
+    return this.#killTimer !== undefined;
   }
 
   /** TERM now, KILL after `graceSeconds` (unless disposed first). Idempotent. */
   terminate(graceSeconds: number): void {
     if (this.#terminating) return;
     this.#terminating = true;
-    this.signal("SIGTERM");
+    this.#program.signal("SIGTERM");
+    this.#program.signal("SIGCONT"); // a stopped program must run to see its TERM
     const timer = setTimeout(() => {
       this.#killTimer = undefined;
-      this.signal("SIGKILL");
+      this.#program.signal("SIGKILL");
     }, graceSeconds * 1000);
     // A pending KILL must not keep a finished server's process alive.
     Deno.unrefTimer(Number(timer));
@@ -78,7 +61,7 @@ export class ProcessGroup {
   kill(): void {
     this.#terminating = true;
     this.#clearTimer();
-    this.signal("SIGKILL");
+    this.#program.signal("SIGKILL");
   }
 
   /** Forget the group: no delayed KILL will be sent. */

@@ -6,8 +6,10 @@
  */
 
 import { getLogger, type Logger } from "@logtape/logtape";
-import { runAcceptLoop } from "./accept_loop.ts";
+import { type AcceptLoop, startAcceptLoop } from "./accept_loop.ts";
+import { chooseBackend } from "./backend_choice.ts";
 import { ConnectionSlots } from "./connection_slots.ts";
+import { buildEnvironment } from "./environment.ts";
 import { describeError, ServerError } from "./errors.ts";
 import {
   type ListenAddress,
@@ -17,9 +19,11 @@ import {
   type TcpListenAddress,
   type UnixListenAddress,
 } from "./options.ts";
+import type { ProcessGroup } from "./process_group.ts";
+import type { BackendName } from "./program.ts";
+import { ProgramStarter } from "./program_starter.ts";
 import { Session, type SessionSnapshot } from "./session.ts";
-import { Spawner } from "./spawner.ts";
-import { isLoopbackHost } from "../protocol/mod.ts";
+import { isLoopbackHost, OutputBudget } from "../protocol/mod.ts";
 import { bindTcp } from "./tcp_listener.ts";
 import { bindUnixSocket, type UnixSocketBinding } from "./unix_listener.ts";
 
@@ -57,6 +61,8 @@ export interface RunningServer extends AsyncDisposable {
   snapshot(): ServerSnapshot;
   /** Whether SIGUSR1 is blocked in the server (see launch.pl); undefined if unknown. */
   readonly sigusr1Blocked: boolean | undefined;
+  /** The backend that starts programs. */
+  readonly backend: BackendName;
 }
 
 /** Options of {@linkcode startServer} beyond the server options. */
@@ -88,12 +94,21 @@ export interface StartOptions {
  */
 export async function startServer(options: ServerOptions, start: StartOptions = {}): Promise<RunningServer> {
   const config = resolveServerOptions(options);
-  _checkRunPermission();
   const logger = getLogger([...(start.logCategory ?? ["netspawn", "server"])]);
-  const spawner = new Spawner(config);
   if (config.cwd !== undefined) _checkCwd(config.cwd);
-  const bound = await _bindAll(config, logger);
-  return new _Server(config, spawner, logger, bound);
+  const environment = buildEnvironment(config.env);
+  const { backend, description } = chooseBackend(config, environment);
+  let starter: ProgramStarter;
+  let bound: _Bound[];
+  try {
+    starter = new ProgramStarter({ backend, environment, allow: config.allow, cwd: config.cwd });
+    bound = await _bindAll(config, logger);
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  logger.info(description);
+  return new _Server(config, starter, logger, bound);
 }
 
 type _Bound =
@@ -137,16 +152,6 @@ function _release(bound: _Bound): boolean {
   return true;
 }
 
-/** Deno.kill of a process group needs --allow-run without a list; fail at start rather than leak processes later. */
-function _checkRunPermission(): void {
-  if (Deno.permissions.querySync({ name: "run" }).state !== "granted") {
-    throw new ServerError(
-      "USAGE",
-      "the server needs --allow-run without a list: Deno.kill, which signals process groups, requires it",
-    );
-  }
-}
-
 function _checkCwd(cwd: string): void {
   let ok = false;
   try {
@@ -171,33 +176,37 @@ class _Server implements RunningServer {
   readonly config: ServerConfig;
   readonly finished: Promise<void>;
   readonly sigusr1Blocked: boolean | undefined;
-  readonly #spawner: Spawner;
+  readonly backend: BackendName;
+  readonly #starter: ProgramStarter;
   readonly #logger: Logger;
   readonly #bound: _Bound[];
   readonly #slots: ConnectionSlots;
+  readonly #budget: OutputBudget;
   readonly #sessions = new Map<Session, Promise<void>>();
-  readonly #loops: Promise<void>[];
-  #stop: () => void = () => {};
+  readonly #stragglers = new Set<ProcessGroup>();
+  readonly #loops: AcceptLoop[];
   #closing: Promise<void> | undefined;
   #resolveFinished: () => void = () => {};
   #accepted = 0;
 
-  constructor(config: ServerConfig, spawner: Spawner, logger: Logger, bound: _Bound[]) {
+  constructor(config: ServerConfig, starter: ProgramStarter, logger: Logger, bound: _Bound[]) {
     this.config = config;
-    this.#spawner = spawner;
-    this.sigusr1Blocked = spawner.sigusr1Blocked;
+    this.#starter = starter;
+    this.backend = starter.backend.name;
+    this.sigusr1Blocked = "sigusr1Blocked" in starter.backend
+      ? starter.backend.sigusr1Blocked as boolean | undefined
+      : false;
     this.#logger = logger;
     this.#bound = bound;
     this.addresses = bound.map((b) => b.address);
     this.#slots = new ConnectionSlots(config.maxConnections);
+    this.#budget = new OutputBudget(config.outputBufferTotal);
     this.finished = new Promise((resolve) => this.#resolveFinished = resolve);
-    const stopped = new Promise<void>((resolve) => this.#stop = resolve);
     this.#loops = bound.map((b) => {
       const listener: Deno.Listener<Deno.Conn> = b.kind === "unix" ? b.binding.listener : b.listener;
-      return runAcceptLoop({
+      return startAcceptLoop({
         listener,
         slots: this.#slots,
-        stopped,
         serve: (conn) => this.#serve(conn, b.kind === "tcp"),
         onError: (error) => this.#logger.warn("accept failed, retrying: {error}", { error: describeError(error) }),
       });
@@ -226,11 +235,6 @@ class _Server implements RunningServer {
 
   #serve(conn: Deno.Conn, tcp: boolean): void {
     const id = ++this.#accepted;
-    if (this.#closing !== undefined) {
-      conn.close();
-      this.#slots.release();
-      return;
-    }
     if (tcp) {
       try {
         (conn as Deno.TcpConn).setNoDelay(true);
@@ -242,18 +246,24 @@ class _Server implements RunningServer {
       id,
       peer: _peer(conn),
       config: this.config,
-      spawner: this.#spawner,
+      starter: this.#starter,
+      budget: this.#budget,
       logger: this.#logger,
+      release: () => this.#slots.release(),
+      straggler: (group) => this.#straggler(group),
     });
-    const running = session.run().finally(() => {
-      this.#sessions.delete(session);
-      this.#slots.release();
-    });
-    this.#sessions.set(session, running);
+    this.#sessions.set(session, session.run().then(() => void this.#sessions.delete(session)));
+  }
+
+  /** A finished connection's group still due a KILL: kept so that shutdown can KILL it at once. */
+  #straggler(group: ProcessGroup): void {
+    for (const old of this.#stragglers) if (!old.killPending) this.#stragglers.delete(old);
+    this.#stragglers.add(group);
   }
 
   async #shutdown(): Promise<void> {
-    this.#stop();
+    for (const loop of this.#loops) loop.stop();
+    this.#slots.close();
     for (const b of this.#bound) {
       if (!_release(b)) {
         this.#logger.warn("socket {path} was replaced by someone else; leaving it in place", {
@@ -262,8 +272,11 @@ class _Server implements RunningServer {
       }
     }
     for (const session of this.#sessions.keys()) session.shutdown();
-    await Promise.all(this.#loops);
+    await Promise.all(this.#loops.map((loop) => loop.done));
     while (this.#sessions.size > 0) await Promise.all([...this.#sessions.values()]);
+    for (const group of this.#stragglers) if (group.killPending) group.kill();
+    this.#stragglers.clear();
+    await this.#starter.backend.close();
     this.#resolveFinished();
   }
 }

@@ -1,26 +1,29 @@
 /**
- * One client connection: drives the protocol core's {@linkcode RequestParser}
- * and {@linkcode ResponseWriter} over the socket, starts the program, pumps
- * stdin and both output pipes with backpressure, enforces the request
- * timeout and the deadline, and sends the status last.
+ * One client connection: carries out what the protocol core's
+ * {@linkcode ServerExchange} asks for — reads from and writes to the socket,
+ * starts the program, moves its stdin and output, runs the timers, signals
+ * its process group — and logs one line when it is over. Every rule of the
+ * exchange lives in the exchange; this file only moves bytes and manages
+ * the program.
  *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
 import {
-  type ExitStatus,
-  ProtocolError,
-  type RequestEvent,
-  RequestParser,
-  ResponseWriter,
-  signalName,
+  type ExchangeAction,
+  type ExchangeState,
+  type ExchangeSummary,
+  type ExchangeTimer,
+  type OutputBudget,
+  type OutputStream,
+  ServerExchange,
 } from "../protocol/mod.ts";
-import { ConnWriter } from "./conn_writer.ts";
 import { describeError } from "./errors.ts";
 import type { ServerConfig } from "./options.ts";
 import { ProcessGroup } from "./process_group.ts";
-import type { Spawner } from "./spawner.ts";
+import type { Program, ProgramEvents } from "./program.ts";
+import type { ProgramStarter, StartOutcome } from "./program_starter.ts";
 
 /** What a session needs from its server. */
 export interface SessionContext {
@@ -31,13 +34,16 @@ export interface SessionContext {
   /** The server's configuration. */
   readonly config: ServerConfig;
   /** Starts programs. */
-  readonly spawner: Spawner;
+  readonly starter: ProgramStarter;
+  /** The server-wide budget for output held for clients still sending stdin. */
+  readonly budget: OutputBudget;
   /** Where the session logs. */
   readonly logger: Logger;
+  /** The reply is complete (or the connection is over): the connection's slot may go to another. Called once. */
+  readonly release: () => void;
+  /** The program's group is still being terminated after the session ended (a KILL is due). */
+  readonly straggler: (group: ProcessGroup) => void;
 }
-
-/** Where a session is. */
-export type SessionPhase = "request" | "running" | "closing" | "closed";
 
 /** A snapshot of a session, for state dumps. */
 export interface SessionSnapshot {
@@ -45,8 +51,8 @@ export interface SessionSnapshot {
   readonly id: number;
   /** Client address. */
   readonly peer: string;
-  /** Phase. */
-  readonly phase: SessionPhase;
+  /** Where the exchange is. */
+  readonly phase: ExchangeState;
   /** argv[0] as given, once known. */
   readonly program: string | undefined;
   /** The program's pid, once started. */
@@ -55,458 +61,407 @@ export interface SessionSnapshot {
   readonly ageMs: number;
   /** Bytes received from the client. */
   readonly bytesIn: number;
-  /** Bytes sent to the client. */
+  /** Bytes queued for the client. */
   readonly bytesOut: number;
 }
 
-const _READ_SIZE = 64 * 1024;
-/** How long a finished connection waits for the client's EOF after our own (a "lingering close"). */
-const _LINGER_MS = 2000;
+/** The first read is small (a request is a few dozen bytes); a full read grows it for bulk stdin. */
+const _FIRST_READ = 4096;
+const _BULK_READ = 64 * 1024;
 
 /**
  * Serves one connection from accept to close.
  *
  * @example
  * ```ts ignore
- * const session = new Session(conn, { id: 1, peer: "unix", config, spawner, logger });
+ * const session = new Session(conn, context);
  * await session.run();
  * ```
  */
 export class Session {
   readonly #conn: Deno.Conn;
   readonly #ctx: SessionContext;
-  readonly #parser: RequestParser;
-  readonly #response = new ResponseWriter();
-  readonly #out: ConnWriter;
+  readonly #exchange: ServerExchange;
   readonly #startedAt = performance.now();
-  #phase: SessionPhase = "request";
-  #pending: RequestEvent | undefined;
-  #bytesIn = 0;
-  #program: string | undefined;
-  #child: Deno.ChildProcess | undefined;
+  readonly #timers = new Map<ExchangeTimer, ReturnType<typeof setTimeout>>();
+  readonly #queue: Uint8Array[] = [];
+  readonly #events: ProgramEvents;
+  #program: Program | undefined;
   #group: ProcessGroup | undefined;
-  #supervision: Promise<void> | undefined;
-  #exited = false;
-  #drained = false;
-  #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  #readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
-  #inputEnded = false;
-  #resolveInputEnded: () => void = () => {};
-  readonly #inputEndedPromise: Promise<void>;
-  #resolveEnd: (kind: "reply" | "abort") => void = () => {};
-  readonly #end: Promise<"reply" | "abort">;
-  #result = "no request";
-  #level: "debug" | "info" | "warning" = "info";
-  #timers: (ReturnType<typeof setTimeout> | undefined)[] = [];
+  #name: string | undefined;
+  #resourceProblem = false;
+  #pumping = false;
+  #writing = false;
+  #halfClosePending = false;
+  #closePending = false;
   #connClosed = false;
+  #inputPaused = false;
+  #resumeInput: (() => void) | undefined;
+  #released = false;
+  #done = false;
+  #finish: () => void = () => {};
+  readonly #finished: Promise<void>;
+  #readSize = _FIRST_READ;
 
   /** Prepare to serve `conn`. */
   constructor(conn: Deno.Conn, ctx: SessionContext) {
     this.#conn = conn;
     this.#ctx = ctx;
-    this.#parser = new RequestParser({ limits: ctx.config.limits });
-    this.#out = new ConnWriter(conn, (error) => this.#onClientGone(error));
-    this.#inputEndedPromise = new Promise((resolve) => this.#resolveInputEnded = resolve);
-    this.#end = new Promise((resolve) => this.#resolveEnd = resolve);
+    const config = ctx.config;
+    this.#exchange = new ServerExchange({
+      limits: config.limits,
+      maxPairBytes: config.maxPairBytes,
+      outputBuffer: config.outputBuffer,
+      budget: ctx.budget,
+      requestTimeout: config.requestTimeout,
+      deadline: config.deadline,
+      killGrace: config.killGrace,
+      probeInterval: config.probeInterval,
+      lingerTimeout: config.lingerTimeout,
+    });
+    this.#finished = new Promise((resolve) => this.#finish = resolve);
+    this.#events = {
+      output: (stream: OutputStream, bytes: Uint8Array) => this.#call(() => this.#exchange.output(stream, bytes)),
+      outputEnd: (stream: OutputStream) => this.#call(() => this.#exchange.outputEnd(stream)),
+      exited: (status) => this.#call(() => this.#exchange.exited(status)),
+    };
   }
 
   /** A snapshot for state dumps. */
   snapshot(): SessionSnapshot {
+    const summary = this.#exchange.summary();
     return {
       id: this.#ctx.id,
       peer: this.#ctx.peer,
-      phase: this.#phase,
-      program: this.#program,
-      pid: this.#child?.pid,
+      phase: summary.state,
+      program: this.#name,
+      pid: this.#program?.pid,
       ageMs: Math.round(performance.now() - this.#startedAt),
-      bytesIn: this.#bytesIn,
-      bytesOut: this.#out.written,
+      bytesIn: summary.bytesIn,
+      bytesOut: summary.bytesOut,
     };
   }
 
   /** Serve the connection; resolves when it is closed and its program reaped. Never rejects. */
-  async run(): Promise<void> {
-    try {
-      this.#armTimers();
-      const reading = this.#readLoop();
-      const kind = await this.#end;
-      if (kind === "reply") await this.#lingerClose();
-      this.#closeConn();
-      await this.#supervision;
-      await reading;
-    } catch (error) {
-      this.#ctx.logger.error("connection {id}: internal error: {error}", {
-        id: this.#ctx.id,
-        error: describeError(error),
-      });
-      this.#abort();
-      await this.#supervision?.catch(() => {});
-    } finally {
-      this.#cleanup();
-      this.#logSummary();
-    }
+  run(): Promise<void> {
+    this.#pump();
+    this.#read();
+    return this.#finished;
   }
 
-  /** The server is shutting down: end the request or terminate the program (the client gets its termsig). */
+  /** The server is shutting down. */
   shutdown(): void {
-    if (this.#phase === "request") {
-      this.#fail("info", "server shutting down before the request was complete");
-    } else if (this.#group !== undefined && !this.#drained) {
-      this.#group.terminate(this.#ctx.config.killGrace);
-    }
+    this.#call(() => this.#exchange.shutdown());
   }
 
-  // ---- input -------------------------------------------------------------
+  // ---- the exchange -------------------------------------------------------
 
-  async #readLoop(): Promise<void> {
+  /** Tell the exchange something, then carry out what it asks. */
+  #call(tell: () => void): void {
+    if (this.#done) return;
     try {
-      for (;;) {
-        const buffer = new Uint8Array(_READ_SIZE);
-        let n: number | null;
-        try {
-          n = await this.#conn.read(buffer);
-        } catch (error) {
-          // A reset is a client that has gone, never a half-close; anything else is our own close.
-          if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
-            this.#onClientGone(error);
-          }
-          n = null;
-        }
-        if (this.#phase === "closed") return;
-        if (n === null) {
-          this.#parser.end();
-        } else {
-          this.#bytesIn += n;
-          this.#parser.push(buffer.subarray(0, n));
-        }
-        await this.#processEvents();
-        if (n === null) {
-          this.#inputEnded = true;
-          this.#resolveInputEnded();
-          this.#startProbes();
-          return;
-        }
+      tell();
+    } catch (error) {
+      this.#internalError(error);
+      return;
+    }
+    this.#pump();
+  }
+
+  /** Carry out the exchange's actions in order; actions produced meanwhile follow the current batch. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let batch = this.#exchange.takeActions(); batch.length > 0; batch = this.#exchange.takeActions()) {
+        for (const action of batch) this.#do(action);
       }
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      if (this.#phase === "request" || this.#phase === "running") {
-        this.#fail("warning", `protocol error ${error.message}`);
+      this.#internalError(error);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #do(action: ExchangeAction): void {
+    switch (action.type) {
+      case "spawn":
+        return this.#spawn(action.argv, action.stdinEmpty);
+      case "write-stdin": {
+        const length = action.data.length;
+        this.#program!.writeStdin(action.data).then((written) =>
+          this.#call(() => this.#exchange.stdinDone(length, written))
+        );
+        return;
       }
-      this.#inputEnded = true;
-      this.#resolveInputEnded();
-    }
-  }
-
-  #nextEvent(): RequestEvent | undefined {
-    const pending = this.#pending;
-    if (pending !== undefined) {
-      this.#pending = undefined;
-      return pending;
-    }
-    return this.#parser.next();
-  }
-
-  async #processEvents(): Promise<void> {
-    for (let event = this.#nextEvent(); event !== undefined; event = this.#nextEvent()) {
-      if (this.#phase === "closed") return;
-      switch (event.type) {
-        case "argv":
-          this.#start(event.argv);
-          break;
-        case "stdin":
-          await this.#feed(event.data);
-          break;
-        case "stdin-end":
-          this.#closeStdin();
-          break;
-        case "closed":
-          if (this.#phase === "request") this.#fail("debug", "no request");
-          return;
+      case "close-stdin":
+        return this.#program?.closeStdin();
+      case "send":
+        this.#queue.push(action.data);
+        if (!this.#writing) this.#write();
+        return;
+      case "half-close":
+        this.#halfClosePending = true;
+        if (!this.#writing) this.#write();
+        return;
+      case "complete":
+        return this.#release();
+      case "close":
+        this.#closePending = true;
+        if (!this.#writing) this.#write();
+        return;
+      case "terminate":
+        return this.#group?.terminate(this.#ctx.config.killGrace);
+      case "pause-input":
+        this.#inputPaused = true;
+        return;
+      case "resume-input": {
+        this.#inputPaused = false;
+        const resume = this.#resumeInput;
+        this.#resumeInput = undefined;
+        resume?.();
+        return;
       }
+      case "pause-output":
+        return this.#program?.pauseOutput();
+      case "resume-output":
+        return this.#program?.resumeOutput();
+      case "cancel-output":
+        return this.#program?.cancelOutput();
+      case "arm":
+        return this.#arm(action.timer, action.seconds);
+      case "disarm":
+        return this.#disarm(action.timer);
+      case "done":
+        return this.#end();
     }
   }
 
-  async #feed(data: Uint8Array): Promise<void> {
-    const stdin = this.#stdin;
-    if (stdin === undefined) return;
+  #spawn(argv: readonly Uint8Array[], stdinEmpty: boolean): void {
+    let started: StartOutcome | Promise<StartOutcome>;
     try {
-      await stdin.write(data);
-    } catch {
-      this.#stdin = undefined; // the program closed its stdin or ended: later stdin is dropped
+      started = this.#ctx.starter.start(argv, stdinEmpty);
+    } catch (error) {
+      started = { ok: false, exitCode: 126, message: `netspawn: ${describeError(error)}\n`, name: "?", resource: true };
     }
+    if (started instanceof Promise) started.then((outcome) => this.#started(outcome));
+    else this.#started(started);
   }
 
-  #closeStdin(): void {
-    const stdin = this.#stdin;
-    this.#stdin = undefined;
-    stdin?.close().catch(() => {});
-  }
-
-  // ---- the program -------------------------------------------------------
-
-  #start(argv: readonly Uint8Array[]): void {
-    this.#clearTimer(0);
-    this.#pending = this.#parser.next();
-    const stdinEmpty = this.#pending?.type === "stdin-end";
-    const outcome = this.#ctx.spawner.spawn(argv, stdinEmpty);
-    this.#program = outcome.program;
-    if (!outcome.ok) {
-      this.#phase = "closing";
-      this.#result = `cannot run (${outcome.exitCode}): ${outcome.message.trim()}`;
-      if (outcome.resource) this.#level = "warning";
-      this.#out.write([
-        ...this.#response.output("stderr", outcome.message),
-        this.#response.status({ exitCode: outcome.exitCode, signal: null }),
-      ]).then(() => this.#resolveEnd("reply"));
-      return;
-    }
-    const child = outcome.child;
-    this.#phase = "running";
-    this.#child = child;
-    this.#group = new ProcessGroup(child.pid);
-    if (!stdinEmpty) this.#stdin = child.stdin.getWriter();
-    this.#supervision = this.#supervise(child);
-  }
-
-  async #supervise(child: Deno.ChildProcess): Promise<void> {
-    const pumps = Promise.all([this.#pump("stdout", child.stdout), this.#pump("stderr", child.stderr)]);
-    const status = await _exitStatus(child);
-    this.#exited = true;
-    this.#group!.leaderExited();
-    this.#closeStdin();
-    await this.#drain(pumps);
-    this.#drained = true;
-    await this.#out.flushed();
-    this.#result = status.signal === null ? `exitcode ${status.exitCode}` : `termsig ${status.signal}`;
-    if (this.#phase === "running" && !this.#out.failed) {
-      this.#phase = "closing";
-      await this.#out.write([this.#response.status(status)]);
-      this.#resolveEnd(this.#out.failed ? "abort" : "reply");
+  #started(outcome: StartOutcome): void {
+    this.#name = outcome.name;
+    if (outcome.ok) {
+      this.#program = outcome.program;
+      this.#group = new ProcessGroup(outcome.program);
+      this.#call(() => this.#exchange.spawned());
+      outcome.program.start(this.#events);
     } else {
-      this.#resolveEnd("abort");
+      this.#resourceProblem = outcome.resource;
+      this.#call(() => this.#exchange.spawnFailed(outcome.exitCode, outcome.message));
     }
-    if (!this.#group!.terminating) this.#group!.dispose();
   }
 
-  async #pump(stream: "stdout" | "stderr", readable: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = readable.getReader();
-    this.#readers.push(reader);
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        if (this.#phase === "running" && !this.#out.failed) {
-          await this.#out.write(this.#response.output(stream, value));
+  // ---- the socket ---------------------------------------------------------
+
+  async #read(): Promise<void> {
+    while (!this.#connClosed) {
+      if (this.#inputPaused) {
+        await new Promise<void>((resolve) => this.#resumeInput = resolve);
+        continue;
+      }
+      const buffer = new Uint8Array(this.#readSize);
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buffer);
+      } catch (error) {
+        // A reset is a client that has gone; anything else is our own close.
+        if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
+          this.#call(() => this.#exchange.clientGone());
         }
+        return;
       }
-    } catch {
-      // cancelled
+      if (this.#connClosed) return;
+      if (n === null) return this.#call(() => this.#exchange.receiveEnd());
+      if (n === buffer.length) this.#readSize = _BULK_READ;
+      this.#call(() => this.#exchange.receive(buffer.subarray(0, n)));
     }
   }
 
-  /** Wait for both pipes to reach EOF after the program exited, bounded; see the README. */
-  async #drain(pumps: Promise<unknown>): Promise<void> {
-    const grace = this.#ctx.config.killGrace;
-    if (await _within(pumps, Math.min(grace, this.#deadlineLeft()))) return;
-    this.#ctx.logger.debug("connection {id}: output pipes still open after the program exited; terminating its group", {
-      id: this.#ctx.id,
-    });
-    this.#group!.terminate(grace);
-    if (await _within(pumps, grace + 1)) return;
-    this.#cancelReaders();
-    await pumps;
-  }
-
-  #deadlineLeft(): number {
-    const deadline = this.#ctx.config.deadline;
-    if (deadline === 0) return Infinity;
-    return Math.max(0, deadline - (performance.now() - this.#startedAt) / 1000);
-  }
-
-  // ---- ending ------------------------------------------------------------
-
-  #onClientGone(error: unknown): void {
-    if (this.#phase === "closed") return;
-    this.#ctx.logger.debug("connection {id}: client gone: {error}", { id: this.#ctx.id, error: describeError(error) });
-    this.#level = "warning";
-    this.#result = "client gone";
-    this.#terminate();
-    this.#resolveEnd("abort");
-  }
-
-  /**
-   * TERM the program's group (KILL after the grace). The output pumps go on
-   * reading and discarding, so the program cannot die of SIGPIPE before it
-   * has seen its TERM; the drain after it exits is bounded.
-   */
-  #terminate(): void {
-    if (this.#group !== undefined && !this.#drained) this.#group.terminate(this.#ctx.config.killGrace);
-  }
-
-  /**
-   * The client's input has ended: it half-closed, or it closed and is gone.
-   * Only a write can tell, so while the program runs, an empty stdout pair
-   * goes out whenever nothing was sent for a probe interval; a failed write
-   * reports the client gone (srv.disconnect.silent).
-   */
-  #startProbes(): void {
-    const every = this.#ctx.config.probeInterval;
-    if (every === 0 || this.#phase !== "running") return;
-    let probeBytes = 0;
-    let seen = this.#out.written;
-    const timer = setInterval(() => {
-      if (this.#phase !== "running" || this.#out.failed) return clearInterval(timer);
-      const sent = this.#out.written - probeBytes;
-      if (sent === seen) {
-        const probe = this.#response.probe();
-        probeBytes += probe.length;
-        this.#out.write([probe]);
-      }
-      seen = sent;
-    }, every * 1000);
-    this.#timers.push(timer);
-  }
-
-  /** End without a reply (malformed request, timeout, shutdown): close now, terminate the program. */
-  #fail(level: "debug" | "info" | "warning", reason: string): void {
-    if (this.#phase === "closed") return;
-    this.#level = level;
-    this.#result = reason;
-    this.#abort();
-  }
-
-  #abort(): void {
-    this.#phase = "closed";
-    this.#closeConn();
-    this.#terminate();
-    this.#resolveEnd("abort");
-  }
-
-  async #lingerClose(): Promise<void> {
-    // Closing a socket with unread input makes the kernel reset the
-    // connection (TCP: the reply in flight may be destroyed; UNIX: the client
-    // reads ECONNRESET instead of end of input). So the server half-closes,
-    // keeps reading (and discarding) until the client's end of input, bounded.
-    if (this.#inputEnded || this.#out.failed) return;
+  /** Write what is queued (joined into one write), then the half-close or close that waits for it. */
+  async #write(): Promise<void> {
+    this.#writing = true;
     try {
-      await this.#conn.closeWrite();
-    } catch {
-      return;
+      while (this.#queue.length > 0 && !this.#connClosed) {
+        const data = this.#queue.length === 1 ? this.#queue.pop()! : _join(this.#queue.splice(0));
+        try {
+          for (let at = 0; at < data.length;) at += await this.#conn.write(at === 0 ? data : data.subarray(at));
+        } catch {
+          this.#queue.length = 0;
+          this.#call(() => this.#exchange.clientGone());
+          break;
+        }
+        this.#call(() => this.#exchange.sent(data.length));
+      }
+      if (this.#halfClosePending && !this.#connClosed) {
+        this.#halfClosePending = false;
+        await this.#conn.closeWrite().catch(() => {});
+      }
+    } finally {
+      this.#writing = false;
     }
-    await _within(this.#inputEndedPromise, _LINGER_MS / 1000);
+    if (this.#closePending) this.#closeConn();
+    else if (this.#queue.length > 0 || this.#halfClosePending) this.#write();
   }
 
   #closeConn(): void {
-    this.#phase = "closed";
     if (this.#connClosed) return;
     this.#connClosed = true;
+    this.#queue.length = 0;
     try {
       this.#conn.close();
     } catch {
       // already closed
     }
+    this.#resumeInput?.();
+    if (this.#done) this.#finish();
   }
 
-  #cancelReaders(): void {
-    for (const reader of this.#readers) reader.cancel().catch(() => {});
-  }
+  // ---- timers, the slot, the end -----------------------------------------
 
-  #cleanup(): void {
-    for (const timer of this.#timers) if (timer !== undefined) clearTimeout(timer);
-    this.#timers = [];
-    this.#closeConn();
-    this.#stdin?.abort().catch(() => {});
-    this.#stdin = undefined;
-    if (this.#child !== undefined) this.#cancelReaders();
-  }
-
-  // ---- timers ------------------------------------------------------------
-
-  #armTimers(): void {
-    const { requestTimeout, deadline } = this.#ctx.config;
-    this.#timers.push(
-      requestTimeout > 0 ? setTimeout(() => this.#onRequestTimeout(), requestTimeout * 1000) : undefined,
-      deadline > 0 ? setTimeout(() => this.#onDeadline(), deadline * 1000) : undefined,
+  #arm(timer: ExchangeTimer, seconds: number): void {
+    this.#disarm(timer);
+    this.#timers.set(
+      timer,
+      setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#call(() => this.#exchange.timer(timer));
+      }, seconds * 1000),
     );
   }
 
-  #clearTimer(index: number): void {
-    const timer = this.#timers[index];
-    if (timer !== undefined) clearTimeout(timer);
-    this.#timers[index] = undefined;
+  #disarm(timer: ExchangeTimer): void {
+    const handle = this.#timers.get(timer);
+    if (handle === undefined) return;
+    clearTimeout(handle);
+    this.#timers.delete(timer);
   }
 
-  #onRequestTimeout(): void {
-    try {
-      if (this.#phase !== "request") return;
-      this.#fail("warning", `request timeout: argv not complete after ${this.#ctx.config.requestTimeout} s`);
-    } catch (error) {
-      this.#ctx.logger.error("connection {id}: {error}", { id: this.#ctx.id, error: describeError(error) });
-    }
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#ctx.release();
   }
 
-  #onDeadline(): void {
-    try {
-      if (this.#phase === "request") {
-        this.#fail("warning", `deadline: argv not complete after ${this.#ctx.config.deadline} s`);
-      } else if (this.#group !== undefined && !this.#exited) {
-        this.#level = "warning";
-        this.#ctx.logger.debug("connection {id}: deadline reached, terminating pid {pid}", {
-          id: this.#ctx.id,
-          pid: this.#group.pgid,
-        });
-        this.#group.terminate(this.#ctx.config.killGrace);
-      }
-    } catch (error) {
-      this.#ctx.logger.error("connection {id}: {error}", { id: this.#ctx.id, error: describeError(error) });
-    }
+  #end(): void {
+    this.#done = true;
+    for (const handle of this.#timers.values()) clearTimeout(handle);
+    this.#timers.clear();
+    this.#exchange.dispose();
+    const group = this.#group;
+    if (group?.killPending) this.#ctx.straggler(group);
+    this.#release();
+    this.#log(this.#exchange.summary());
+    if (this.#connClosed) this.#finish();
   }
 
-  #logSummary(): void {
+  #internalError(error: unknown): void {
+    this.#ctx.logger.error("connection {id}: internal error: {error}", {
+      id: this.#ctx.id,
+      error: describeError(error),
+    });
+    this.#group?.terminate(this.#ctx.config.killGrace);
+    this.#program?.cancelOutput();
+    this.#closeConn();
+    if (!this.#done) this.#end();
+  }
+
+  #log(summary: ExchangeSummary): void {
+    const level = _level(summary, this.#resourceProblem);
+    const logger = this.#ctx.logger;
+    if (!logger.isEnabledFor(level)) return;
     const properties = {
       id: this.#ctx.id,
       peer: this.#ctx.peer,
-      program: this.#program ?? "-",
-      pid: this.#child?.pid ?? "-",
-      result: this.#result,
+      program: this.#name ?? "-",
+      pid: this.#program?.pid ?? "-",
+      result: _result(summary, this.#ctx.config),
       durationMs: Math.round(performance.now() - this.#startedAt),
-      bytesIn: this.#bytesIn,
-      bytesOut: this.#out.written,
+      bytesIn: summary.bytesIn,
+      bytesOut: summary.bytesOut,
     };
     const template =
       "connection {id} from {peer}: {program} pid {pid}: {result}; {durationMs} ms, {bytesIn} bytes in, {bytesOut} bytes out";
-    if (this.#level === "warning") this.#ctx.logger.warn(template, properties);
-    else if (this.#level === "debug") this.#ctx.logger.debug(template, properties);
-    else this.#ctx.logger.info(template, properties);
+    if (level === "warning") logger.warn(template, properties);
+    else if (level === "debug") logger.debug(template, properties);
+    else logger.info(template, properties);
   }
 }
 
-/** The program's status as a status pair reports it. Deno rejects real-time signals; they get their names here. */
-async function _exitStatus(child: Deno.ChildProcess): Promise<ExitStatus> {
-  try {
-    const status = await child.status;
-    if (status.signal !== null) return { exitCode: null, signal: status.signal.replace(/^SIG/, "") };
-    return { exitCode: status.code, signal: null };
-  } catch (error) {
-    const match = /Invalid signal: (\d+)/.exec(error instanceof Error ? error.message : "");
-    if (match === null) throw error;
-    return { exitCode: null, signal: signalName(Number(match[1])) };
+function _join(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function _level(summary: ExchangeSummary, resource: boolean): "debug" | "info" | "warning" {
+  switch (summary.ending) {
+    case "no-request":
+      return "debug";
+    case "exit":
+      return "info";
+    case "spawn-failed":
+      return resource ? "warning" : "info";
+    default:
+      return "warning";
   }
 }
 
-/** Whether `promise` settles within `seconds`. */
-async function _within(promise: Promise<unknown>, seconds: number): Promise<boolean> {
-  if (seconds === Infinity) {
-    await promise;
-    return true;
+/** What the log line says happened: the real reason the connection ended, and how the program ended. */
+function _result(summary: ExchangeSummary, config: ServerConfig): string {
+  const status = summary.status === undefined
+    ? undefined
+    : summary.status.signal === null
+    ? `exitcode ${summary.status.exitCode}`
+    : `termsig ${summary.status.signal}`;
+  const then = status === undefined ? "" : `; program ${status}`;
+  let text: string;
+  switch (summary.ending) {
+    case "exit":
+      text = status ?? "ended";
+      break;
+    case "spawn-failed":
+      text = `cannot run (${summary.spawnFailure?.exitCode}): ${summary.spawnFailure?.message.trim()}`;
+      break;
+    case "no-request":
+      text = "no request";
+      break;
+    case "request-error":
+    case "protocol-error":
+      text = `protocol error ${summary.error?.message ?? ""}${then}`;
+      break;
+    case "request-timeout":
+      text = `request timeout: argv not complete after ${config.requestTimeout} s`;
+      break;
+    case "deadline":
+      text = `deadline of ${config.deadline} s${then}`;
+      break;
+    case "shutdown":
+      text = `server shutting down${then}`;
+      break;
+    case "client-gone":
+      text = `client gone${then}`;
+      break;
+    default:
+      text = "ended";
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), seconds * 1000);
-  });
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  if (summary.discarded > 0) text += `; ${summary.discarded} bytes after the end of stdin discarded`;
+  if (summary.stdinDropped > 0) text += `; ${summary.stdinDropped} stdin bytes dropped (stdin closed)`;
+  if (summary.ending !== "exit" && summary.replied) text += "; status sent";
+  return text;
 }

@@ -262,12 +262,19 @@ Deno.test("limits are enforced at their edges", async () => {
   });
 });
 
-Deno.test("end markers after the first are ignored; data after it is TRAILING_DATA", async () => {
+Deno.test("whatever follows the end marker is discarded: repeated markers, chunks, a raw byte (multistreamer)", async () => {
   await withServer({}, async (_server, target) => {
-    const twice = await exchange(target, bytes("1:2,4:echo,2:hi,0:,0:,"));
-    assertEquals(text(twice.raw), "6:stdout,3:hi\n,8:exitcode,1:0,");
-    const trailing = await exchange(target, bytes("1:2,4:echo,2:hi,0:,3:abc,"));
-    assertEquals(trailing.raw.length, 0);
+    for (const tail of ["0:,", "3:abc,", "q"]) {
+      const reply = await exchange(target, bytes(`1:2,4:echo,2:hi,0:,${tail}`));
+      assertEquals(text(reply.raw), "6:stdout,3:hi\n,8:exitcode,1:0,", tail);
+    }
+    // multistreamer: the byte comes after the end marker, while the program runs; it runs to its end.
+    const conn = await connect(target);
+    await writeAll(conn, bytes("1:3,2:sh,2:-c,20:sleep 0.2; echo done,0:,"));
+    await writeAll(conn, bytes("q"));
+    const reply = decode(await readAll(conn));
+    conn.close();
+    assertEquals([reply.stdout, reply.status], ["done\n", { exitCode: 0, signal: null }]);
   });
 });
 
