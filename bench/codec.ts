@@ -132,7 +132,7 @@ function _request(chunk: Uint8Array, count: number): Uint8Array[] {
 function _response(chunk: Uint8Array, count: number): Uint8Array[] {
   const w = new ResponseWriter();
   const out: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) out.push(...w.output("stdout", chunk));
+  for (let i = 0; i < count; i++) out.push(w.output("stdout", chunk));
   out.push(w.status({ exitCode: 0, signal: null }));
   return out;
 }

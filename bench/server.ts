@@ -1,19 +1,30 @@
 /**
- * Benchmark of a sockexec-compatible server against floors measured in the
- * same run: sequential round trips of `true`, 32 concurrent clients, stdout
- * and stdin throughput, and the server's RSS while a client reads nothing.
- * Measures are interleaved over rounds; medians are reported, each with its
- * ratio to its floor.
+ * Benchmark of sockexec-compatible servers side by side, against floors
+ * measured in the same run: sequential round trips of `true`, 32 concurrent
+ * clients, the server's CPU per round trip, stdout and stdin throughput, and
+ * the server's RSS growth while a client reads nothing. Measures are
+ * interleaved over rounds (every server and floor once per round); medians
+ * are reported with ratios.
  *
- * Standalone: `deno run -A bench/server.ts [--rounds N] [--seconds S] [--server 'CMD {socket}']`.
+ * Standalone: `deno run -A bench/server.ts [--rounds N] [--seconds S] [--sockexec PATH] [--server 'NAME=CMD {socket}']`.
  *
  * @module
  */
 
+/** A server to measure: a name and a command line in which `{socket}` is its socket path. */
+export interface ServerUnderTest {
+  /** Its column in the table. */
+  readonly name: string;
+  /** The command (run through `sh -c`); `{socket}` is replaced by a socket path. */
+  readonly command: string;
+}
+
 /** Options of {@linkcode runServerBench}. */
 export interface ServerBenchOptions {
-  /** Command that starts the server; `{socket}` is replaced by the socket path. Default: netspawn via launch.pl. */
-  readonly server?: string;
+  /** The servers, in table order. The first is the one ratios are given for. */
+  readonly servers: readonly ServerUnderTest[];
+  /** The server ratios compare against (by name), e.g. sockexec. */
+  readonly baseline?: string;
   /** Rounds (each measure once per round). Default 2. */
   readonly rounds?: number;
   /** Seconds per rate measure. Default 2. */
@@ -46,78 +57,183 @@ export interface BenchResult {
   readonly samples: readonly number[];
 }
 
-const _HERE = new URL(".", import.meta.url).pathname;
+/** One measure across servers. */
+export interface ServerBenchRow {
+  /** What was measured. */
+  readonly measure: string;
+  /** Unit. */
+  readonly unit: string;
+  /** Median per server name. */
+  readonly values: Readonly<Record<string, number>>;
+  /** The floor's median and what it is, if any. */
+  readonly floor?: { readonly name: string; readonly value: number };
+  /** Whether more is better (rates) or less (CPU, RSS). */
+  readonly higherIsBetter: boolean;
+}
+
 const _ROOT = new URL("..", import.meta.url).pathname;
 const _TRUE = new TextEncoder().encode("1:1,4:true,0:,");
+const _EXPECTED = "8:exitcode,1:0,";
 
 /**
- * Run the benchmark; starts the server itself and stops it afterwards.
+ * The netspawn server as `deno task bench` runs it: through the launcher, every permission (so the posix_spawn backend).
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { netspawnCommand } from "./server.ts";
+ * assert(netspawnCommand().includes("{socket}"));
+ * ```
+ */
+export function netspawnCommand(extra = ""): string {
+  return `perl ${_ROOT}server/launch.pl ${Deno.execPath()} run -A --config ${_ROOT}deno.json ${_ROOT}server/main.ts -t 120 -m 200 ${extra} {socket}`;
+}
+
+/**
+ * Run the benchmark; starts every server itself and stops them afterwards.
  *
  * @example
  * ```ts ignore
- * import { runServerBench } from "./server.ts";
- * for (const r of await runServerBench({ rounds: 1, seconds: 1 })) console.log(r.name, r.value, r.ratio);
+ * import { netspawnCommand, runServerBench } from "./server.ts";
+ * const rows = await runServerBench({ servers: [{ name: "netspawn", command: netspawnCommand() }], rounds: 1 });
  * ```
  */
-export async function runServerBench(options: ServerBenchOptions = {}): Promise<BenchResult[]> {
+export async function runServerBench(options: ServerBenchOptions): Promise<ServerBenchRow[]> {
   const rounds = options.rounds ?? 2;
   const seconds = options.seconds ?? 2;
   const log = options.log ?? (() => {});
   const dir = Deno.makeTempDirSync({ prefix: "netspawn-bench-" });
-  const socket = `${dir}/bench.sock`;
-  const server = _startServer(options.server, socket);
+  const floor = await _buildFloor(dir, log);
+  const started: _Started[] = [];
   const samples = new Map<string, number[]>();
-  const add = (name: string, value: number) => {
-    samples.set(name, [...(samples.get(name) ?? []), value]);
-    log(`  ${name}: ${value.toFixed(name.includes("RSS") ? 1 : 0)}`);
+  const add = (key: string, value: number) => {
+    samples.set(key, [...(samples.get(key) ?? []), value]);
+    log(`  ${key}: ${value.toFixed(value < 10 ? 3 : 0)}`);
+  };
+  /** A measure that fails (a crashed server, a wrong reply) counts as NaN and is reported, not fatal. */
+  const measure = async (key: string, run: () => Promise<number>) => {
+    try {
+      add(key, await run());
+    } catch (error) {
+      log(`  ${key}: FAILED: ${error instanceof Error ? error.message.slice(0, 200) : error}`);
+      add(key, NaN);
+    }
   };
   try {
-    await _waitForSocket(socket, server);
+    for (const [i, server] of options.servers.entries()) {
+      started.push(await _launch(server, `${dir}/s${i}`));
+    }
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round}/${rounds}`);
-      add("spawn floor, 1 loop", await _floorSpawn(1, seconds, "plain"));
-      add("spawn floor, 1 loop, own session", await _floorSpawn(1, seconds, "setsid"));
-      add("sequential round trips", await _sequential(socket, seconds));
-      add("spawn floor, 2 loops", await _floorSpawn(2, seconds, "plain"));
-      add("32 concurrent clients", await _concurrent(socket, seconds, 32));
-      add("pipe floor", await _pipeFloor(options.stdoutBytes ?? 500_000_000));
-      add("stdout", await _stdout(socket, options.stdoutBytes ?? 500_000_000));
-      add("stdin", await _stdin(socket, options.stdinBytes ?? 200_000_000));
-      add(
-        "RSS growth, client reads nothing",
-        await _stalled(socket, server.pid, options.stalledBytes ?? 1_000_000_000),
-      );
+      add("floor/seq", await floor.run(1, seconds));
+      add("floor/concurrent", await floor.run(2, seconds));
+      add("floor/pipe", await _pipeFloor(options.stdoutBytes ?? 500_000_000));
+      for (const s of _shuffled(started)) {
+        const name = s.server.name;
+        await measure(`${name}/seq`, async () => {
+          const cpuBefore = _cpuMs(s.child.pid);
+          const seq = await _sequential(s.socket, seconds);
+          add(`${name}/cpu`, (_cpuMs(s.child.pid) - cpuBefore) / seq.count);
+          return seq.rate;
+        });
+        await _revive(s, log);
+        await measure(`${name}/concurrent`, () => _concurrent(s.socket, seconds, 32));
+        await _revive(s, log);
+        await measure(`${name}/stdout`, () => _stdout(s.socket, options.stdoutBytes ?? 500_000_000));
+        await _revive(s, log);
+        await measure(`${name}/stdin`, () => _stdin(s.socket, options.stdinBytes ?? 200_000_000));
+        await _revive(s, log);
+        await measure(`${name}/rss`, () => _stalled(s.socket, s.child.pid, options.stalledBytes ?? 1_000_000_000));
+        await _revive(s, log);
+      }
     }
   } finally {
-    try {
-      server.kill("SIGTERM");
-    } catch {
-      // already gone
+    for (const { child } of started) {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      await child.status;
     }
-    await server.status;
     Deno.removeSync(dir, { recursive: true });
   }
-  const median = (name: string) => _median(samples.get(name) ?? []);
-  const result = (name: string, unit: string, floorName?: string): BenchResult => {
-    const value = median(name);
-    if (floorName === undefined) return { name, unit, value, samples: samples.get(name) ?? [] };
-    const floor = median(floorName);
-    return { name, unit, value, floor, floorName, ratio: value / floor, samples: samples.get(name) ?? [] };
-  };
+  const median = (key: string) => _median(samples.get(key) ?? []);
+  const values = (measure: string) =>
+    Object.fromEntries(options.servers.map((s) => [s.name, median(`${s.name}/${measure}`)]));
   return [
-    result("sequential round trips", "/s", "spawn floor, 1 loop"),
     {
-      ...result("sequential round trips", "/s", "spawn floor, 1 loop, own session"),
-      name: "sequential (vs own-session floor)",
+      measure: "sequential round trips of `true`",
+      unit: "/s",
+      values: values("seq"),
+      floor: { name: floor.name, value: median("floor/seq") },
+      higherIsBetter: true,
     },
-    result("32 concurrent clients", "/s", "spawn floor, 2 loops"),
-    result("stdout", "MB/s", "pipe floor"),
-    result("stdin", "MB/s", "pipe floor"),
-    result("RSS growth, client reads nothing", "MB"),
+    {
+      measure: "32 concurrent clients running `true`",
+      unit: "/s",
+      values: values("concurrent"),
+      floor: { name: `two ${floor.name}s in parallel`, value: median("floor/concurrent") },
+      higherIsBetter: true,
+    },
+    { measure: "server CPU per sequential round trip", unit: "ms", values: values("cpu"), higherIsBetter: false },
+    {
+      measure: "stdout, `head -c 500000000 /dev/zero`",
+      unit: "MB/s",
+      values: values("stdout"),
+      floor: { name: "raw pipe read", value: median("floor/pipe") },
+      higherIsBetter: true,
+    },
+    { measure: "stdin, 200 MB into `wc -c`", unit: "MB/s", values: values("stdin"), higherIsBetter: true },
+    {
+      measure: "server RSS growth, client reads nothing while the program writes 1 GB",
+      unit: "MB",
+      values: values("rss"),
+      higherIsBetter: false,
+    },
   ];
 }
 
-/** The results as a Markdown table. */
+/**
+ * The results as a Markdown table: a column per server, the floor, and each
+ * server's ratio to the baseline server and to the floor.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { formatServerTable } from "./server.ts";
+ * const table = formatServerTable([{ measure: "m", unit: "/s", values: { a: 2, b: 1 }, higherIsBetter: true }], "b");
+ * assert(table.includes("| 2.00 |"));
+ * ```
+ */
+export function formatServerTable(rows: readonly ServerBenchRow[], baseline?: string): string {
+  const names = Object.keys(rows[0]?.values ?? {});
+  const others = names.filter((n) => n !== baseline);
+  const head = [
+    "measure",
+    ...names,
+    "floor (same run)",
+    ...(baseline === undefined ? [] : others.map((n) => `${n} ÷ ${baseline}`)),
+    ...others.map((n) => `${n} ÷ floor`),
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const row of rows) {
+    const digits = row.unit === "ms" ? 3 : row.unit === "MB" ? 1 : 0;
+    const cells = [
+      row.measure,
+      ...names.map((n) => `${row.values[n].toFixed(digits)} ${row.unit}`),
+      row.floor === undefined ? "" : `${row.floor.value.toFixed(0)} ${row.unit} (${row.floor.name})`,
+      ...(baseline === undefined
+        ? []
+        : others.map((n) => _ratio(row.values[n], row.values[baseline], row.higherIsBetter))),
+      ...others.map((n) => row.floor === undefined ? "" : (row.values[n] / row.floor.value).toFixed(2)),
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The codec results as a Markdown table. */
 export function formatBenchTable(results: readonly BenchResult[]): string {
   const lines = ["| measure | measured | floor | ratio |", "|---|---|---|---|"];
   for (const r of results) {
@@ -129,11 +245,47 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
   return lines.join("\n");
 }
 
-function _startServer(command: string | undefined, socket: string): Deno.ChildProcess {
-  const line = command?.replaceAll("{socket}", socket) ??
-    `perl ${_ROOT}server/launch.pl ${Deno.execPath()} run --allow-read --allow-write --allow-net --allow-run --allow-env --allow-sys ${_ROOT}server/main.ts -t 120 ${socket}`;
-  return new Deno.Command("sh", { args: ["-c", `exec ${line}`], stdin: "null", stdout: "null", stderr: "inherit" })
-    .spawn();
+/** value ÷ baseline for rates; for costs (CPU, RSS) the same quotient, so lower is better. */
+function _ratio(value: number, baseline: number, higherIsBetter: boolean): string {
+  if (!(baseline > 0)) return "";
+  return `${(value / baseline).toFixed(2)}${higherIsBetter ? "" : " (lower is better)"}`;
+}
+
+interface _Started {
+  readonly server: ServerUnderTest;
+  readonly base: string;
+  child: Deno.ChildProcess;
+  socket: string;
+  exited: boolean;
+  restarts: number;
+}
+
+async function _launch(server: ServerUnderTest, base: string, restarts = 0): Promise<_Started> {
+  const socket = `${base}.${restarts}.sock`;
+  const child = _startServer(server.command, socket);
+  const started: _Started = { server, base, child, socket, exited: false, restarts };
+  child.status.then(() => started.exited = true);
+  await _waitForSocket(socket, child);
+  return started;
+}
+
+/** Start a server again after it crashed (sockexec does, under some loads), and say so. */
+async function _revive(s: _Started, log: (line: string) => void): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!s.exited) return;
+  const status = await s.child.status;
+  log(`  ${s.server.name} died (${status.signal ?? `exit ${status.code}`}); restarting it`);
+  const again = await _launch(s.server, s.base, s.restarts + 1);
+  Object.assign(s, again);
+}
+
+function _startServer(command: string, socket: string): Deno.ChildProcess {
+  return new Deno.Command("sh", {
+    args: ["-c", `exec ${command.replaceAll("{socket}", socket)}`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
 }
 
 async function _waitForSocket(path: string, server: Deno.ChildProcess): Promise<void> {
@@ -152,35 +304,37 @@ async function _waitForSocket(path: string, server: Deno.ChildProcess): Promise<
   throw new Error(`the server did not listen on ${path}`);
 }
 
-async function _roundTrip(path: string): Promise<void> {
+async function _roundTrip(path: string, buffer: Uint8Array): Promise<void> {
   const conn = await Deno.connect({ transport: "unix", path });
   try {
     await conn.write(_TRUE);
-    const buf = new Uint8Array(256);
     let total = 0;
-    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf.subarray(total))) total += n;
-    if (new TextDecoder().decode(buf.subarray(0, total)) !== "8:exitcode,1:0,") throw new Error("bad reply");
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer.subarray(total))) total += n;
+    // sockexec may send its reply in any order; only its bytes are checked.
+    if (total !== _EXPECTED.length) throw new Error(`bad reply of ${total} bytes`);
   } finally {
     conn.close();
   }
 }
 
-async function _sequential(path: string, seconds: number): Promise<number> {
+async function _sequential(path: string, seconds: number): Promise<{ rate: number; count: number }> {
+  const buffer = new Uint8Array(256);
   const start = performance.now();
   let count = 0;
   while (performance.now() - start < seconds * 1000) {
-    await _roundTrip(path);
+    await _roundTrip(path, buffer);
     count++;
   }
-  return count / ((performance.now() - start) / 1000);
+  return { rate: count / ((performance.now() - start) / 1000), count };
 }
 
 async function _concurrent(path: string, seconds: number, clients: number): Promise<number> {
   const start = performance.now();
   let count = 0;
   await Promise.all(Array.from({ length: clients }, async () => {
+    const buffer = new Uint8Array(256);
     while (performance.now() - start < seconds * 1000) {
-      await _roundTrip(path);
+      await _roundTrip(path, buffer);
       count++;
     }
   }));
@@ -194,25 +348,44 @@ async function _request(path: string, argv: readonly string[]): Promise<Deno.Uni
   return conn;
 }
 
-async function _drain(conn: Deno.Conn): Promise<{ total: number; tail: string }> {
+/** Read to the end; note whether `8:exitcode,1:0,` went by (sockexec may send it before the output). */
+async function _drain(conn: Deno.Conn): Promise<{ total: number; tail: string; statusSeen: boolean }> {
   const buf = new Uint8Array(1 << 20);
   let total = 0;
-  let tail = "";
-  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+  let carry = new Uint8Array(0);
+  let statusSeen = false;
+  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf.subarray(carry.length))) {
+    // Keep the last bytes of the previous read in front, so a status split across reads is found.
+    const data = buf.subarray(0, carry.length + n);
     total += n;
-    if (n >= 32) tail = new TextDecoder().decode(buf.subarray(n - 32, n));
-    else tail = (tail + new TextDecoder().decode(buf.subarray(0, n))).slice(-32);
+    statusSeen ||= _hasStatus(data);
+    carry = data.slice(Math.max(0, data.length - 64));
+    buf.set(carry);
   }
-  return { total, tail };
+  return { total, tail: new TextDecoder().decode(carry), statusSeen };
+}
+
+const _STATUS_BYTES = new TextEncoder().encode(_EXPECTED);
+
+/** Whether `data` holds the status pair; found by its 'x', a byte output of /dev/zero or wc never has. */
+function _hasStatus(data: Uint8Array): boolean {
+  for (let at = data.indexOf(0x78); at >= 0; at = data.indexOf(0x78, at + 1)) {
+    const start = at - 3;
+    if (start < 0) continue;
+    let match = true;
+    for (let k = 0; k < _STATUS_BYTES.length && match; k++) match = data[start + k] === _STATUS_BYTES[k];
+    if (match) return true;
+  }
+  return false;
 }
 
 async function _stdout(path: string, bytes: number): Promise<number> {
   const start = performance.now();
   const conn = await _request(path, ["head", "-c", String(bytes), "/dev/zero"]);
   await conn.write(new TextEncoder().encode("0:,"));
-  const { total, tail } = await _drain(conn);
+  const { total, statusSeen } = await _drain(conn);
   conn.close();
-  if (total < bytes || !tail.endsWith("8:exitcode,1:0,")) throw new Error(`stdout: got ${total} bytes, tail ${tail}`);
+  if (total < bytes || !statusSeen) throw new Error(`stdout: got ${total} bytes, status seen: ${statusSeen}`);
   return bytes / 1e6 / ((performance.now() - start) / 1000);
 }
 
@@ -229,10 +402,10 @@ async function _stdin(path: string, bytes: number): Promise<number> {
     for (let at = 0; at < frame.length;) at += await conn.write(frame.subarray(at));
   }
   await conn.write(new TextEncoder().encode("0:,"));
-  const { tail } = await reading;
+  const { tail, statusSeen } = await reading;
   conn.close();
   const expected = Math.ceil(bytes / 65536) * 65536;
-  if (!tail.includes(`${expected}\n`)) throw new Error(`stdin: reply ${tail}`);
+  if (!tail.includes(`${expected}\n`) || !statusSeen) throw new Error(`stdin: reply ${tail}`);
   return expected / 1e6 / ((performance.now() - start) / 1000);
 }
 
@@ -257,31 +430,111 @@ function _rssMb(pid: number): number {
   return match === null ? 0 : Number(match[1]) / 1024;
 }
 
-async function _floorSpawn(loops: number, seconds: number, mode: "plain" | "setsid"): Promise<number> {
-  const children = Array.from({ length: loops }, () =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-run", "--allow-read", `${_HERE}server.ts`, "--floor-spawn", String(seconds), mode],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output());
-  const outputs = await Promise.all(children);
+/** User plus system CPU of a process, in milliseconds (clock ticks of 10 ms). */
+function _cpuMs(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface _Floor {
+  readonly name: string;
+  run(loops: number, seconds: number): Promise<number>;
+}
+
+/**
+ * The physical floor of a round trip: a C loop that does what a server must per request without sockets
+ * (pipes, posix_spawn with its own session, drain, reap). Compiled from the source below when a C compiler
+ * is available; otherwise a Deno.Command loop stands in (and the table says so).
+ */
+async function _buildFloor(dir: string, log: (line: string) => void): Promise<_Floor> {
+  Deno.writeTextFileSync(`${dir}/floor.c`, _FLOOR_C);
+  try {
+    const cc = await new Deno.Command("cc", { args: ["-O2", "-o", `${dir}/floor`, `${dir}/floor.c`] }).output();
+    if (cc.success) {
+      return {
+        name: "C posix_spawn loop",
+        run: (loops, seconds) => _runFloor(`${dir}/floor`, loops, seconds),
+      };
+    }
+    log(`cc failed: ${new TextDecoder().decode(cc.stderr)}`);
+  } catch {
+    log("no C compiler: the floor is a Deno.Command loop");
+  }
+  return {
+    name: "Deno.Command loop",
+    run: (loops, seconds) =>
+      _runFloor(`${Deno.execPath()} run -A ${_ROOT}bench/server.ts --floor-loop`, loops, seconds),
+  };
+}
+
+async function _runFloor(command: string, loops: number, seconds: number): Promise<number> {
+  const runs = Array.from(
+    { length: loops },
+    () => new Deno.Command("sh", { args: ["-c", `exec ${command} ${seconds}`], stdout: "piped" }).output(),
+  );
+  const outputs = await Promise.all(runs);
   return outputs.reduce((sum, o) => sum + Number(new TextDecoder().decode(o.stdout)), 0);
 }
 
-/** The floor loop itself, in its own process: spawn `true` and wait, without sockets. */
-async function _floorSpawnLoop(seconds: number, mode: string): Promise<number> {
+/** The fallback floor loop itself: spawn `true` and wait, without sockets. */
+async function _floorLoop(seconds: number): Promise<number> {
   const start = performance.now();
   let count = 0;
   while (performance.now() - start < seconds * 1000) {
-    const child = mode === "setsid"
-      ? new Deno.Command("/usr/bin/setsid", { args: ["--", "true"], stdin: "null", stdout: "piped", stderr: "piped" })
-        .spawn()
-      : new Deno.Command("true", { stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+    const child = new Deno.Command("true", { stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
     await Promise.all([child.stdout.cancel(), child.stderr.cancel(), child.status]);
     count++;
   }
   return count / ((performance.now() - start) / 1000);
 }
+
+const _FLOOR_C = String.raw`/* The floor of a round trip: pipes, posix_spawn of true in its own session, drain, reap. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+extern char **environ;
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+int main(int argc, char **argv) {
+  double seconds = argc > 1 ? atof(argv[1]) : 2, start = now();
+  char *args[] = {"true", NULL}, buffer[65536];
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  long count = 0;
+  while (now() - start < seconds) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return 1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    pid_t pid;
+    if (posix_spawn(&pid, "/bin/true", &actions, &attr, args, environ)) return 1;
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    close(err[1]);
+    while (read(out[0], buffer, sizeof buffer) > 0) {}
+    while (read(err[0], buffer, sizeof buffer) > 0) {}
+    close(out[0]);
+    close(err[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    count++;
+  }
+  printf("%.1f\n", count / (now() - start));
+  return 0;
+}
+`;
 
 async function _pipeFloor(bytes: number): Promise<number> {
   const start = performance.now();
@@ -293,6 +546,15 @@ async function _pipeFloor(bytes: number): Promise<number> {
   return bytes / 1e6 / ((performance.now() - start) / 1000);
 }
 
+function _shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 function _median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
@@ -300,34 +562,6 @@ function _median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function _flag(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-if (import.meta.main) {
-  const args = Deno.args;
-  if (args[0] === "--floor-spawn") {
-    console.log(await _floorSpawnLoop(Number(args[1]), args[2]));
-  } else if (args.includes("--help")) {
-    console.log(
-      "Usage: deno run -A bench/server.ts [--rounds N] [--seconds S] [--server 'CMD {socket}']\n" +
-        "  [--stdout-bytes N] [--stdin-bytes N] [--stalled-bytes N]",
-    );
-  } else {
-    const number = (name: string) => {
-      const value = _flag(args, name);
-      return value === undefined ? undefined : Number(value);
-    };
-    const results = await runServerBench({
-      server: _flag(args, "--server"),
-      rounds: number("--rounds"),
-      seconds: number("--seconds"),
-      stdoutBytes: number("--stdout-bytes"),
-      stdinBytes: number("--stdin-bytes"),
-      stalledBytes: number("--stalled-bytes"),
-      log: (line) => console.error(line),
-    });
-    console.log(formatBenchTable(results));
-  }
+if (import.meta.main && Deno.args[0] === "--floor-loop") {
+  console.log(await _floorLoop(Number(Deno.args[1])));
 }

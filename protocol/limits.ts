@@ -171,6 +171,7 @@ export const DEFAULT_CODEC_LIMITS: CodecLimits = {
  * ```
  */
 export function resolveCodecLimits(partial: Partial<CodecLimits> = {}): CodecLimits {
+  if (Object.hasOwn(partial, _CHECKED)) return partial as CodecLimits;
   const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...partial };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) {
@@ -186,5 +187,9 @@ export function resolveCodecLimits(partial: Partial<CodecLimits> = {}): CodecLim
       `limit maxNetstringLength=${limits.maxNetstringLength} needs more than maxLengthDigits=${limits.maxLengthDigits} digits`,
     );
   }
-  return limits;
+  // Marked as checked and frozen: resolving them again (every connection's parser does) is free.
+  Object.defineProperty(limits, _CHECKED, { value: true, enumerable: false });
+  return Object.freeze(limits);
 }
+
+const _CHECKED = Symbol("checked codec limits");

@@ -68,7 +68,7 @@ export interface MachineSpec<S extends string, I extends string, E extends strin
 export class TransitionTable<S extends string, I extends string, E extends string = string, X extends string = string> {
   /** The machine's description. */
   readonly spec: MachineSpec<S, I, E, X>;
-  readonly #index = new Map<string, Transition<S, I, E, X>>();
+  readonly #index = new Map<S, Map<I, Transition<S, I, E, X>>>();
 
   /** Index a machine's table, checking that it is deterministic and names only known states and inputs. */
   constructor(spec: MachineSpec<S, I, E, X>) {
@@ -80,15 +80,16 @@ export class TransitionTable<S extends string, I extends string, E extends strin
         throw new Error(`${spec.name}: transition ${t.from} --${t.on}--> ${t.to} names an unknown state or input`);
       }
       if (spec.terminal.includes(t.from)) throw new Error(`${spec.name}: terminal state ${t.from} has a transition`);
-      const key = _key(t.from, t.on);
-      if (this.#index.has(key)) throw new Error(`${spec.name}: two transitions for ${t.from} --${t.on}-->`);
-      this.#index.set(key, t);
+      const row = this.#index.get(t.from) ?? new Map<I, Transition<S, I, E, X>>();
+      if (row.has(t.on)) throw new Error(`${spec.name}: two transitions for ${t.from} --${t.on}-->`);
+      row.set(t.on, t);
+      this.#index.set(t.from, row);
     }
   }
 
   /** The transition for `input` in `state`, if the table has one. */
   find(state: S, input: I): Transition<S, I, E, X> | undefined {
-    return this.#index.get(_key(state, input));
+    return this.#index.get(state)?.get(input);
   }
 
   /**
@@ -96,14 +97,10 @@ export class TransitionTable<S extends string, I extends string, E extends strin
    * @throws {UsageError} `INVALID_STATE` when the table has none.
    */
   step(state: S, input: I): Transition<S, I, E, X> {
-    const t = this.#index.get(_key(state, input));
+    const t = this.#index.get(state)?.get(input);
     if (t === undefined) {
       throw new UsageError("INVALID_STATE", `${this.spec.name}: "${input}" is not allowed in state "${state}"`);
     }
     return t;
   }
-}
-
-function _key(state: string, input: string): string {
-  return `${state}\u0000${input}`;
 }

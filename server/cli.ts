@@ -10,7 +10,13 @@ import { DEFAULT_CODEC_LIMITS, LIMITS } from "../protocol/mod.ts";
 import { parseTcpAddress } from "./address.ts";
 import { EXIT_CODES, ServerError } from "./errors.ts";
 import type { LogFormat, LogLevelName } from "./logging.ts";
-import { type ListenAddress, SERVER_DEFAULTS, type ServerOptions, type SpawnMode } from "./options.ts";
+import {
+  type ListenAddress,
+  SERVER_DEFAULTS,
+  type ServerOptions,
+  type SpawnBackendChoice,
+  type SpawnMode,
+} from "./options.ts";
 
 /** The server's version. */
 export const SERVER_VERSION = "0.1.0";
@@ -77,6 +83,11 @@ const _SPECS: readonly _Spec[] = [
       `after the client's end of input, probe a silent connection this often (default ${LIMITS.probeInterval.default}; 0 = never)`,
   },
   {
+    long: "linger",
+    value: "SECONDS",
+    help: `after the status, read until the client's end of input this long (default ${LIMITS.lingerTimeout.default})`,
+  },
+  {
     long: "request-timeout",
     value: "SECONDS",
     help: `argv must be complete this long after accept (default ${LIMITS.requestTimeout.default}; 0 = none)`,
@@ -98,6 +109,21 @@ const _SPECS: readonly _Spec[] = [
     help: `most digits of a netstring length (default ${DEFAULT_CODEC_LIMITS.maxLengthDigits})`,
   },
   {
+    long: "max-pair-bytes",
+    value: "BYTES",
+    help: `most data bytes in one output pair (default ${LIMITS.maxPairBytes.default}, sockexec's size)`,
+  },
+  {
+    long: "output-buffer",
+    value: "BYTES",
+    help: `output held per connection while its client still sends stdin (default ${LIMITS.outputBuffer.default})`,
+  },
+  {
+    long: "output-buffer-total",
+    value: "BYTES",
+    help: `server-wide bound on that held output (default ${LIMITS.outputBufferTotal.default})`,
+  },
+  {
     long: "allow",
     value: "PROG",
     help: "only run these programs: names (resolved at start) or absolute paths (repeatable)",
@@ -107,9 +133,14 @@ const _SPECS: readonly _Spec[] = [
   { long: "env", value: "NAME=VALUE", help: "set a variable in programs' environment (repeatable)" },
   { long: "cwd", value: "DIR", help: "working directory of programs (default: the server's)" },
   {
+    long: "spawn-backend",
+    value: "auto|posix-spawn|command",
+    help: "how programs start (default auto: posix-spawn with --allow-ffi, else command); see Backends below",
+  },
+  {
     long: "spawn-mode",
     value: "setsid|detached",
-    help: "how programs get their own session (default: setsid when /usr/bin/setsid exists)",
+    help: "command backend: how programs get their own session (default: setsid when /usr/bin/setsid exists)",
   },
 ];
 
@@ -148,8 +179,18 @@ export function helpText(): string {
     `  ${EXIT_CODES.bind}  cannot listen (address in use, live server on PATH, PATH not a socket)`,
     `  ${EXIT_CODES.internal}    internal error`,
     "",
-    "Signals: TERM, INT: graceful shutdown. USR2: state dump to the log. SIGUSR1 must be blocked",
-    "(start through server/launch.pl, as `deno task serve` does): see server/README.md.",
+    "Backends (--spawn-backend; the one chosen is logged at start, at info level):",
+    "  posix-spawn  posix_spawn through FFI, with its own session, an empty signal mask and only fds 0-2;",
+    "               needs --allow-ffi (no --allow-run). About twice the round trips of command, and",
+    "               arguments that are not UTF-8 pass as they are.",
+    "  command      Deno.Command through setsid(1) (one more exec per program) or a detached fork; needs",
+    "               --allow-run. Arguments that are not UTF-8 go through a Perl exec.",
+    "  Either flag amounts to every permission (Deno: FFI code runs outside the sandbox; --allow-run is",
+    "  effectively allow-all): a server whose purpose is to run programs cannot be sandboxed by Deno.",
+    "",
+    "Signals: TERM, INT, HUP: graceful shutdown. USR2: state dump to the log. USR1 would open Deno's",
+    "inspector: the server holds its port 127.0.0.1:9229 (--allow-net=127.0.0.1:9229,[::1]:9229), and",
+    "server/launch.pl --block-sigusr1 blocks the signal before Deno starts; see server/README.md.",
     "",
   ].join("\n");
 }
@@ -245,6 +286,10 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
   if (spawnMode !== undefined && spawnMode !== "setsid" && spawnMode !== "detached") {
     throw _usage(`--spawn-mode must be setsid or detached, got ${spawnMode}`);
   }
+  const spawnBackend = one("spawn-backend");
+  if (spawnBackend !== undefined && !["auto", "posix-spawn", "command"].includes(spawnBackend)) {
+    throw _usage(`--spawn-backend must be auto, posix-spawn or command, got ${spawnBackend}`);
+  }
   const limits = Object.fromEntries(
     ([["maxArgc", "max-argc"], ["maxArgvBytes", "max-argv-bytes"], ["maxNetstringLength", "max-netstring"], [
       "maxLengthDigits",
@@ -262,7 +307,11 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     deadline: seconds("timeout"),
     killGrace: seconds("kill-timeout"),
     probeInterval: seconds("probe-interval"),
+    lingerTimeout: seconds("linger"),
     requestTimeout: seconds("request-timeout"),
+    maxPairBytes: integer("max-pair-bytes"),
+    outputBuffer: integer("output-buffer"),
+    outputBufferTotal: integer("output-buffer-total"),
     limits,
     allowNonLoopback: flags.has("allow-non-loopback"),
     allow: values.get("allow"),
@@ -273,6 +322,7 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     },
     cwd: one("cwd"),
     spawnMode: spawnMode as SpawnMode | undefined,
+    spawnBackend: spawnBackend as SpawnBackendChoice | undefined,
   };
   return {
     kind: "serve",

@@ -12,6 +12,8 @@
 import { type ExitStatus, type OutputStream, signalName } from "../protocol/mod.ts";
 import { C, cString, errno, type Libc, openLibc, stableBytes } from "./libc.ts";
 import { Poller } from "./poller.ts";
+import type { FileProbe } from "./program_path.ts";
+import { statProbe } from "./stat_probe.ts";
 import type { ProgramEnvironment } from "./environment.ts";
 import type { LaunchOutcome, LaunchSpec, Program, ProgramBackend, ProgramEvents } from "./program.ts";
 
@@ -43,6 +45,7 @@ const _EMPTY_SIGSET_SIZE = 128;
  */
 export class PosixSpawnBackend implements ProgramBackend {
   readonly name = "posix-spawn" as const;
+  readonly probe: FileProbe | undefined;
   readonly #c: Libc;
   readonly #poller: Poller;
   readonly #attr = stableBytes(512);
@@ -56,6 +59,7 @@ export class PosixSpawnBackend implements ProgramBackend {
    */
   constructor(options: PosixSpawnOptions) {
     this.#c = openLibc();
+    this.probe = statProbe(this.#c);
     _ensureStdio(this.#c);
     this.#poller = new Poller(this.#c);
     this.#envp = _environmentBlock(this.#c, options.environment);

@@ -8,6 +8,7 @@
  */
 
 import type { ExitStatus, OutputStream } from "../protocol/mod.ts";
+import type { FileProbe } from "./program_path.ts";
 
 /** What a running program reports, once started with {@linkcode Program.start}. Calls come asynchronously, never from inside a method of {@linkcode Program}. */
 export interface ProgramEvents {
@@ -74,6 +75,8 @@ export type BackendName = "posix-spawn" | "command";
 export interface ProgramBackend {
   /** Which backend this is. */
   readonly name: BackendName;
+  /** A cheaper way to look at files for the program lookup, if the backend has one. */
+  readonly probe?: FileProbe;
   /** Start a program (it runs at once; its events wait for {@linkcode Program.start}). Never rejects. */
   launch(spec: LaunchSpec): LaunchOutcome | Promise<LaunchOutcome>;
   /** Release what the backend holds (programs already started keep running). */

@@ -68,7 +68,7 @@ export class ProgramStarter {
     this.#cwd = options.cwd;
     const searchPath = options.environment.searchPath;
     this.#policy = options.allow === undefined ? undefined : ProgramPolicy.fromList(options.allow, searchPath);
-    this.#locator = new ProgramLocator(searchPath, options.cwd);
+    this.#locator = new ProgramLocator(searchPath, options.cwd, options.backend.probe);
   }
 
   /** The resolved allow-list, or undefined when any program may run. */

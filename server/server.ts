@@ -23,6 +23,7 @@ import type { ProcessGroup } from "./process_group.ts";
 import type { BackendName } from "./program.ts";
 import { ProgramStarter } from "./program_starter.ts";
 import { Session, type SessionSnapshot } from "./session.ts";
+import { TimerQueue } from "./timer_queue.ts";
 import { isLoopbackHost, OutputBudget } from "../protocol/mod.ts";
 import { bindTcp } from "./tcp_listener.ts";
 import { bindUnixSocket, type UnixSocketBinding } from "./unix_listener.ts";
@@ -182,6 +183,7 @@ class _Server implements RunningServer {
   readonly #bound: _Bound[];
   readonly #slots: ConnectionSlots;
   readonly #budget: OutputBudget;
+  readonly #timers = new TimerQueue();
   readonly #sessions = new Map<Session, Promise<void>>();
   readonly #stragglers = new Set<ProcessGroup>();
   readonly #loops: AcceptLoop[];
@@ -248,6 +250,7 @@ class _Server implements RunningServer {
       config: this.config,
       starter: this.#starter,
       budget: this.#budget,
+      timers: this.#timers,
       logger: this.#logger,
       release: () => this.#slots.release(),
       straggler: (group) => this.#straggler(group),
@@ -276,6 +279,7 @@ class _Server implements RunningServer {
     while (this.#sessions.size > 0) await Promise.all([...this.#sessions.values()]);
     for (const group of this.#stragglers) if (group.killPending) group.kill();
     this.#stragglers.clear();
+    this.#timers.close();
     await this.#starter.backend.close();
     this.#resolveFinished();
   }

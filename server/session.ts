@@ -24,6 +24,7 @@ import type { ServerConfig } from "./options.ts";
 import { ProcessGroup } from "./process_group.ts";
 import type { Program, ProgramEvents } from "./program.ts";
 import type { ProgramStarter, StartOutcome } from "./program_starter.ts";
+import type { TimerHandle, TimerQueue } from "./timer_queue.ts";
 
 /** What a session needs from its server. */
 export interface SessionContext {
@@ -37,6 +38,8 @@ export interface SessionContext {
   readonly starter: ProgramStarter;
   /** The server-wide budget for output held for clients still sending stdin. */
   readonly budget: OutputBudget;
+  /** The server's timers. */
+  readonly timers: TimerQueue;
   /** Where the session logs. */
   readonly logger: Logger;
   /** The reply is complete (or the connection is over): the connection's slot may go to another. Called once. */
@@ -83,7 +86,7 @@ export class Session {
   readonly #ctx: SessionContext;
   readonly #exchange: ServerExchange;
   readonly #startedAt = performance.now();
-  readonly #timers = new Map<ExchangeTimer, ReturnType<typeof setTimeout>>();
+  readonly #timers = new Map<ExchangeTimer, TimerHandle>();
   readonly #queue: Uint8Array[] = [];
   readonly #events: ProgramEvents;
   #program: Program | undefined;
@@ -332,17 +335,17 @@ export class Session {
     this.#disarm(timer);
     this.#timers.set(
       timer,
-      setTimeout(() => {
+      this.#ctx.timers.schedule(seconds, () => {
         this.#timers.delete(timer);
         this.#call(() => this.#exchange.timer(timer));
-      }, seconds * 1000),
+      }),
     );
   }
 
   #disarm(timer: ExchangeTimer): void {
     const handle = this.#timers.get(timer);
     if (handle === undefined) return;
-    clearTimeout(handle);
+    handle.cancel();
     this.#timers.delete(timer);
   }
 
@@ -354,7 +357,7 @@ export class Session {
 
   #end(): void {
     this.#done = true;
-    for (const handle of this.#timers.values()) clearTimeout(handle);
+    for (const handle of this.#timers.values()) handle.cancel();
     this.#timers.clear();
     this.#exchange.dispose();
     const group = this.#group;

@@ -195,17 +195,31 @@ async function assertIsolated(target: { path: string }, before: Set<string>): Pr
   assertEquals(mask.stdout, "SigBlk:\t0000000000000000\n");
 }
 
-Deno.test("programs get no server descriptor, lead their own session, have no signal blocked", async () => {
-  const before = inheritedTargets();
-  await withServer({}, async (_server, target) => await assertIsolated(target, before));
+Deno.test("posix_spawn: programs get exactly fds 0-2, lead their own session, have no signal blocked", async () => {
+  // posix_spawn closes every descriptor above 2 itself, even one the server inherited without close-on-exec.
+  await withServer({ spawnBackend: "posix-spawn" }, async (_server, target) => await assertIsolated(target, new Set()));
 });
 
-Deno.test("the same holds in detached spawn mode", async () => {
-  const before = inheritedTargets();
-  await withServer({ spawnMode: "detached" }, async (_server, target) => {
-    await assertIsolated(target, before);
-    const missing = await exchange(target, req(["/nonexistent/cmd"]));
-    assertEquals(missing.status, { exitCode: 127, signal: null });
+for (const spawnMode of ["setsid", "detached"] as const) {
+  Deno.test(`the same holds with the command backend in ${spawnMode} mode (beside what the test runner inherited)`, async () => {
+    const before = inheritedTargets();
+    await withServer({ spawnBackend: "command", spawnMode }, async (_server, target) => {
+      await assertIsolated(target, before);
+      const missing = await exchange(target, req(["/nonexistent/cmd"]));
+      assertEquals(missing.status, { exitCode: 127, signal: null });
+    });
+  });
+}
+
+Deno.test("posix_spawn: a file that is executable but not a program gets 126 exec format error", async () => {
+  await withServer({ spawnBackend: "posix-spawn" }, async (_server, target, dir) => {
+    Deno.writeTextFileSync(`${dir}/garbage`, "not a program\n");
+    Deno.chmodSync(`${dir}/garbage`, 0o755);
+    const reply = await exchange(target, req([`${dir}/garbage`]));
+    assertEquals([reply.stderr, reply.status], [
+      `netspawn: cannot run ${dir}/garbage: exec format error\n`,
+      { exitCode: 126, signal: null },
+    ]);
   });
 });
 
