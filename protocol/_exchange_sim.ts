@@ -212,6 +212,7 @@ export class _ExchangeSim {
         this.completed = true;
         break;
       case "close":
+      case "abort":
         this.connClosed = true;
         break;
       case "terminate":

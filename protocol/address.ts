@@ -9,6 +9,12 @@
  * | `tcp://127.0.0.1:7000`, `tcp://localhost:7000` | TCP to a host name or IPv4 address |
  * | `tcp://[::1]:7000`, `[::1]:7000` | TCP to an IPv6 address |
  *
+ * {@linkcode formatAddress} writes the canonical form (`unix:PATH`,
+ * `tcp://HOST:PORT`, `tcp://[V6]:PORT`), which the server prints and logs
+ * and every parser here reads back. A server's `--tcp` value is read by
+ * {@linkcode parseTcpAddress}, which also takes `HOST:PORT` without the
+ * scheme, `:PORT`, and port 0 (any free port).
+ *
  * @module
  */
 
@@ -87,7 +93,27 @@ export function toAddress(address: string | Address): Address {
   );
 }
 
-function _parseHostPort(text: string, rest: string): Address {
+/**
+ * A TCP address a server listens on: `HOST:PORT`, `[V6]:PORT`, `:PORT`
+ * (127.0.0.1), or any of those after `tcp://`. Port 0 asks for any free port.
+ *
+ * @throws {UsageError} `INVALID_ARGUMENT` for anything else.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseTcpAddress } from "./address.ts";
+ * assertEquals(parseTcpAddress("[::1]:7000"), { transport: "tcp", hostname: "::1", port: 7000 });
+ * assertEquals(parseTcpAddress(":0"), { transport: "tcp", hostname: "127.0.0.1", port: 0 });
+ * assertEquals(parseTcpAddress("tcp://127.0.0.1:7001").port, 7001);
+ * ```
+ */
+export function parseTcpAddress(text: string): Address & { readonly transport: "tcp" } {
+  const rest = text.startsWith("tcp://") ? text.slice("tcp://".length) : text;
+  const address = _parseHostPort(text, rest.startsWith(":") ? `127.0.0.1${rest}` : rest, true);
+  return address as Address & { readonly transport: "tcp" };
+}
+
+function _parseHostPort(text: string, rest: string, listening = false): Address {
   let hostname: string;
   let portText: string;
   if (rest.startsWith("[")) {
@@ -104,12 +130,12 @@ function _parseHostPort(text: string, rest: string): Address {
     if (hostname.includes(":")) throw _invalid(text, "write an IPv6 address in brackets: tcp://[::1]:PORT");
   }
   if (hostname === "" || /[\s/]/.test(hostname)) throw _invalid(text, "the host is empty or malformed");
-  return { transport: "tcp", hostname, port: _checkPort(portText, Number(portText), text) };
+  return { transport: "tcp", hostname, port: _checkPort(portText, Number(portText), text, listening ? 0 : 1) };
 }
 
-function _checkPort(portText: string, port: number, text: string = portText): number {
-  if (!/^[0-9]{1,5}$/.test(portText) || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw _invalid(text, `the port must be a number from 1 to 65535, got "${portText}"`);
+function _checkPort(portText: string, port: number, text: string = portText, min = 1): number {
+  if (!/^[0-9]{1,5}$/.test(portText) || !Number.isInteger(port) || port < min || port > 65535) {
+    throw _invalid(text, `the port must be a number from ${min} to 65535, got "${portText}"`);
   }
   return port;
 }

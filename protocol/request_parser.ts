@@ -6,7 +6,7 @@
  */
 
 import { _show } from "./_bytes.ts";
-import { _NetstringMachine } from "./_netstring_machine.ts";
+import { _TableParser } from "./_netstring_machine.ts";
 import { type CodecLimits, resolveCodecLimits } from "./limits.ts";
 import { type MachineSpec, type TableError, type Transition, TransitionTable } from "./machine.ts";
 
@@ -130,7 +130,8 @@ const _NINE = 0x39;
  * assertEquals(parser.discarded, 1); // the "q" after the end marker
  * ```
  */
-export class RequestParser extends _NetstringMachine<RequestState, RequestInput, RequestEmit, RequestEvent> {
+export class RequestParser {
+  readonly #core: _TableParser<RequestState, RequestInput, RequestEmit, RequestEvent>;
   readonly #limits: CodecLimits;
   readonly #argcDigits: number;
   #argc = 0;
@@ -144,9 +145,31 @@ export class RequestParser extends _NetstringMachine<RequestState, RequestInput,
   /** Create a parser at the start of a connection. */
   constructor(options: RequestParserOptions = {}) {
     const limits = resolveCodecLimits(options.limits);
-    super(_TABLE, limits, options.trace);
     this.#limits = limits;
     this.#argcDigits = String(limits.maxArgc).length;
+    this.#core = new _TableParser(_TABLE, limits, options.trace, {
+      framingInput: "framing-error",
+      begin: (length, offset) => this.#begin(length, offset),
+      data: (bytes) => this.#data(bytes),
+      end: () => this.#end(),
+      eof: () => this.#fire("eof", this.#core.reader.offset, "input ended before argv was complete"),
+      emit: (name, input) => this.#emit(name, input),
+      failed: () => {
+        this.#argv = [];
+        this.#buffer = undefined;
+      },
+      unparsed: { states: ["stdin-closed"], step: () => this.#unparsed() },
+    });
+  }
+
+  /** The current state. */
+  get state(): RequestState {
+    return this.#core.state;
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.#core.reader.offset;
   }
 
   /** Bytes held by the parser itself (argv being assembled), for memory accounting. */
@@ -160,29 +183,42 @@ export class RequestParser extends _NetstringMachine<RequestState, RequestInput,
   }
 
   /** Append input; after the end marker it is only counted. Chunks are kept by reference until consumed. */
-  override push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array): void {
     if (this.state === "stdin-closed" || this.state === "closed") this.#discarded += chunk.length;
-    else super.push(chunk);
+    else this.#core.reader.push(chunk);
   }
 
-  protected override _step(): RequestEvent | undefined | null {
-    if (this.state !== "stdin-closed") return super._step();
-    if (!this._reader.ended) return undefined;
-    this._fire("eof");
+  /** Declare the end of input (the client half-closed or disconnected). */
+  end(): void {
+    this.#core.reader.end();
+  }
+
+  /**
+   * The next event, or `undefined` when more input is needed (or after `closed`).
+   * @throws {ProtocolError} when the request violates the protocol or a limit.
+   */
+  next(): RequestEvent | undefined {
+    return this.#core.next();
+  }
+
+  /** After the end marker no netstring is parsed: only the end of input matters. */
+  #unparsed(): RequestEvent | undefined | null {
+    if (!this.#core.reader.ended) return undefined;
+    this.#fire("eof");
     return null;
   }
 
-  protected _framingInput(): RequestInput {
-    return "framing-error";
+  #fire(input: RequestInput, cause?: number, message?: string): void {
+    this.#core.fire(input, cause, message);
   }
 
-  protected _begin(length: number, offset: number): void {
+  #begin(length: number, offset: number): void {
     this.#length = length;
     this.#buffer = undefined;
     if (this.state === "argc") {
-      if (length === 0) this._fire("bad-argc", offset, "argc is empty");
+      if (length === 0) this.#fire("bad-argc", offset, "argc is empty");
       if (length > this.#argcDigits) {
-        this._fire(
+        this.#fire(
           "argc-too-large",
           offset,
           `argc netstring of ${length} bytes exceeds maxArgc=${this.#limits.maxArgc}`,
@@ -191,20 +227,18 @@ export class RequestParser extends _NetstringMachine<RequestState, RequestInput,
       this.#argc = 0;
     } else if (this.state === "argv") {
       if (this.#argvBytes + length > this.#limits.maxArgvBytes) {
-        this._fire(
+        this.#fire(
           "argv-too-large",
           offset,
           `argv[${this.#argv.length}] of ${length} bytes takes argv above maxArgvBytes=${this.#limits.maxArgvBytes}`,
         );
       }
-    }
-    if (this.state === "argv") {
       this.#buffer = new Uint8Array(length);
       this.#filled = 0;
     }
   }
 
-  protected _data(bytes: Uint8Array): RequestEvent | null {
+  #data(bytes: Uint8Array): RequestEvent | null {
     if (this.state === "stdin") return { type: "stdin", data: bytes };
     if (this.state === "argc") {
       this.#readArgc(bytes);
@@ -212,8 +246,8 @@ export class RequestParser extends _NetstringMachine<RequestState, RequestInput,
     }
     const nul = bytes.indexOf(0);
     if (nul >= 0) {
-      const at = this._reader.offset - bytes.length + nul;
-      this._fire("arg-nul", at, `argv[${this.#argv.length}] contains a NUL byte`);
+      const at = this.#core.reader.offset - bytes.length + nul;
+      this.#fire("arg-nul", at, `argv[${this.#argv.length}] contains a NUL byte`);
     }
     this.#buffer!.set(bytes, this.#filled);
     this.#filled += bytes.length;
@@ -222,55 +256,46 @@ export class RequestParser extends _NetstringMachine<RequestState, RequestInput,
 
   /** Accumulate argc digits, rejecting at the first byte that makes argc invalid. */
   #readArgc(bytes: Uint8Array): void {
-    const first = this._reader.offset - bytes.length;
+    const first = this.#core.reader.offset - bytes.length;
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
       if (b < _ZERO || b > _NINE) {
-        this._fire("bad-argc", first + i, `argc holds ${JSON.stringify(_show(bytes.subarray(i, i + 1)))}, not a digit`);
+        this.#fire("bad-argc", first + i, `argc holds ${JSON.stringify(_show(bytes.subarray(i, i + 1)))}, not a digit`);
       }
       if (b === _ZERO && this.#argc === 0) {
-        this._fire("bad-argc", first + i, this.#length === 1 ? "argc is 0" : "argc has a leading zero");
+        this.#fire("bad-argc", first + i, this.#length === 1 ? "argc is 0" : "argc has a leading zero");
       }
       this.#argc = this.#argc * 10 + (b - _ZERO);
       if (this.#argc > this.#limits.maxArgc) {
-        this._fire("argc-too-large", first + i, `argc exceeds maxArgc=${this.#limits.maxArgc}`);
+        this.#fire("argc-too-large", first + i, `argc exceeds maxArgc=${this.#limits.maxArgc}`);
       }
     }
   }
 
-  protected _end(): void {
+  #end(): void {
     switch (this.state) {
       case "argc":
-        return this._fire("argc");
+        return this.#fire("argc");
       case "argv":
         this.#argv.push(this.#buffer!);
         this.#argvBytes += this.#length;
         this.#buffer = undefined;
-        return this._fire(this.#argv.length === this.#argc ? "last-arg" : "arg");
+        return this.#fire(this.#argv.length === this.#argc ? "last-arg" : "arg");
       default:
-        return this._fire(this.#length === 0 ? "end-marker" : "chunk");
+        return this.#fire(this.#length === 0 ? "end-marker" : "chunk");
     }
   }
 
-  protected _eof(): void {
-    this._fire("eof", this._reader.offset, "input ended before argv was complete");
-  }
-
-  protected _emit(name: RequestEmit, input: RequestInput): void {
+  #emit(name: RequestEmit, input: RequestInput): void {
     if (name === "argv") {
-      this._queue({ type: "argv", argv: this.#argv });
+      this.#core.queue({ type: "argv", argv: this.#argv });
       this.#argv = [];
       this.#argvBytes = 0;
     } else if (name === "stdin-end") {
-      this._queue({ type: "stdin-end", cause: input === "eof" ? "eof" : "marker" });
-      if (input === "end-marker") this.#discarded += this._reader.pending;
+      this.#core.queue({ type: "stdin-end", cause: input === "eof" ? "eof" : "marker" });
+      if (input === "end-marker") this.#discarded += this.#core.reader.pending;
     } else if (name === "closed") {
-      this._queue({ type: "closed" });
+      this.#core.queue({ type: "closed" });
     }
-  }
-
-  protected _failed(): void {
-    this.#argv = [];
-    this.#buffer = undefined;
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import { _show, _text } from "./_bytes.ts";
-import { _NetstringMachine } from "./_netstring_machine.ts";
+import { _TableParser } from "./_netstring_machine.ts";
 import {
   type ExitStatus,
   frameTypeOf,
@@ -135,7 +135,8 @@ export interface ResponseParserOptions {
  * console.assert(parser.next()?.type === "end");
  * ```
  */
-export class ResponseParser extends _NetstringMachine<ResponseState, ResponseInput, ResponseEmit, ResponseEvent> {
+export class ResponseParser {
+  readonly #core: _TableParser<ResponseState, ResponseInput, ResponseEmit, ResponseEvent>;
   #stream: OutputStream = "stdout";
   #statusType: StatusType = "exitcode";
   #status: ExitStatus | undefined;
@@ -145,7 +146,25 @@ export class ResponseParser extends _NetstringMachine<ResponseState, ResponseInp
 
   /** Create a parser at the start of a response. */
   constructor(options: ResponseParserOptions = {}) {
-    super(_TABLE, resolveCodecLimits(options.limits), options.trace);
+    this.#core = new _TableParser(_TABLE, resolveCodecLimits(options.limits), options.trace, {
+      framingInput: "framing-error",
+      begin: (length, offset) => this.#begin(length, offset),
+      data: (bytes) => this.#data(bytes),
+      end: () => this.#end(),
+      eof: () => this.#core.fire("eof", this.#core.reader.offset, this.#eofMessage()),
+      emit: (name) => this.#core.queue(name === "status" ? { type: "status", status: this.#status! } : { type: "end" }),
+      failed: () => this.#buffer = undefined,
+    });
+  }
+
+  /** The current state. */
+  get state(): ResponseState {
+    return this.#core.state;
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.#core.reader.offset;
   }
 
   /** Bytes held by the parser itself (a type or status value being assembled). */
@@ -153,83 +172,91 @@ export class ResponseParser extends _NetstringMachine<ResponseState, ResponseInp
     return this.#buffer?.length ?? 0;
   }
 
-  protected _framingInput(): ResponseInput {
-    return "framing-error";
+  /** Append input. Chunks are kept by reference until consumed. */
+  push(chunk: Uint8Array): void {
+    this.#core.reader.push(chunk);
   }
 
-  protected _eof(): void {
-    this._fire("eof", this._reader.offset, this.#eofMessage());
+  /** Declare the end of input (the server closed the connection). */
+  end(): void {
+    this.#core.reader.end();
   }
 
-  protected _emit(name: ResponseEmit): void {
-    this._queue(name === "status" ? { type: "status", status: this.#status! } : { type: "end" });
-  }
-
-  protected _failed(): void {
-    this.#buffer = undefined;
+  /**
+   * The next event, or `undefined` when more input is needed (or after `end`).
+   * @throws {ProtocolError} when the response violates the protocol.
+   */
+  next(): ResponseEvent | undefined {
+    return this.#core.next();
   }
 
   #isData(): boolean {
     return this.state === "output" || this.state === "late-output";
   }
 
-  protected _begin(length: number, offset: number): void {
+  #begin(length: number, offset: number): void {
     this.#start = offset;
     this.#buffer = undefined;
     if (this.#isData()) return;
     if (this.state === "status") {
       const max = this.#statusType === "exitcode" ? MAX_EXITCODE_LENGTH : MAX_TERMSIG_LENGTH;
       if (length === 0 || length > max) {
-        this._fire(
+        this.#core.fire(
           this.#statusType === "exitcode" ? "bad-exitcode" : "bad-termsig",
           offset,
           `${this.#statusType} value of ${length} bytes`,
         );
       }
     } else if (length < 6 || length > MAX_FRAME_TYPE_LENGTH) {
-      this._fire("unknown-type", offset, `pair type of ${length} bytes`);
+      this.#core.fire("unknown-type", offset, `pair type of ${length} bytes`);
     }
     this.#buffer = new Uint8Array(length);
     this.#filled = 0;
   }
 
-  protected _data(bytes: Uint8Array): ResponseEvent | null {
+  #data(bytes: Uint8Array): ResponseEvent | null {
     if (this.#isData()) return bytes.length === 0 ? null : { type: this.#stream, data: bytes };
     this.#buffer!.set(bytes, this.#filled);
     this.#filled += bytes.length;
     return null;
   }
 
-  protected _end(): void {
-    if (this.#isData()) return this._fire("output-data");
+  #end(): void {
+    if (this.#isData()) return this.#core.fire("output-data");
     const payload = this.#buffer!;
     this.#buffer = undefined;
     if (this.state === "status") return this.#endStatus(payload);
     const type = frameTypeOf(payload);
-    if (type === undefined) return this._fire("unknown-type", this.#start, `unknown pair type "${_show(payload)}"`);
+    if (type === undefined) {
+      return this.#core.fire("unknown-type", this.#start, `unknown pair type "${_show(payload)}"`);
+    }
     if (type === "stdout" || type === "stderr") {
       this.#stream = type;
-      return this._fire("output-type");
+      return this.#core.fire("output-type");
     }
     this.#statusType = type;
-    this._fire("status-type", this.#start, "a second status pair");
+    this.#core.fire("status-type", this.#start, "a second status pair");
   }
 
   #endStatus(payload: Uint8Array): void {
     if (this.#statusType === "exitcode") {
       const code = parseExitCode(payload);
       if (code === undefined) {
-        return this._fire("bad-exitcode", this.#start, `exitcode "${_show(payload)}" is not a decimal from 0 to 255`);
+        return this.#core.fire(
+          "bad-exitcode",
+          this.#start,
+          `exitcode "${_show(payload)}" is not a decimal from 0 to 255`,
+        );
       }
       this.#status = { exitCode: code, signal: null };
-      return this._fire("status-value");
+      return this.#core.fire("status-value");
     }
     const name = _text(payload);
     if (!isSignalNameValue(name)) {
-      return this._fire("bad-termsig", this.#start, `termsig "${_show(payload)}" is not a signal name`);
+      return this.#core.fire("bad-termsig", this.#start, `termsig "${_show(payload)}" is not a signal name`);
     }
     this.#status = { exitCode: null, signal: name };
-    this._fire("status-value");
+    this.#core.fire("status-value");
   }
 
   #eofMessage(): string {

@@ -50,6 +50,8 @@ export type ExchangeInput =
   | "deadline"
   | "shutdown"
   | "client-end"
+  | "client-end-unsent"
+  | "reply-flushed"
   | "client-gone"
   | "probe"
   | "linger-timeout";
@@ -71,8 +73,10 @@ export type ExchangeAction =
   | { readonly type: "half-close" }
   /** The reply is complete: the connection no longer counts against the connection limit. */
   | { readonly type: "complete" }
-  /** Close the connection (once the sends before it are written, if the client is still there). */
+  /** Close the connection once the sends before it are written (at once if the client is gone). */
   | { readonly type: "close" }
+  /** Close the connection now; bytes not yet written are dropped (a client that does not read its reply). */
+  | { readonly type: "abort" }
   /** TERM the program's process group, then KILL it after the kill grace. */
   | { readonly type: "terminate" }
   /** Stop reading from the client until `resume-input`. */
@@ -104,7 +108,7 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
   role: "server",
   direction: "emit",
   summary:
-    "One connection on the server: the request parser and the response writer joined to the program's life. Each call of the I/O layer (client bytes, client end of input or disconnect, the program started or not, its output, its exit, a write done, a timer) is decided into one input and takes one row; the row's actions go to the I/O layer in order. Flow control adds pause and resume actions after any row (see the exchange's flow rules). The status pair is sent only once the program is reaped and both of its pipes reached end of file; after it the server half-closes at once, frees the connection's slot, and reads until the client's end of input (at most the linger time). A call in a state the table has no row for is ignored (closed) or, for a call that cannot occur there, raises INVALID_STATE.",
+    "One connection on the server: the request parser and the response writer joined to the program's life. Each call of the I/O layer (client bytes, client end of input or disconnect, the program started or not, its output, its exit, a write done, a timer) is decided into one input and takes one row; the row's actions go to the I/O layer in order. Flow control adds pause and resume actions after any row: client input pauses while 256 KiB or more of stdin wait for the program, and the program's output pauses while 256 KiB or more wait for the client, or, while the client is still sending stdin, while outputBuffer or more wait (within the server-wide outputBufferTotal). The status pair is sent only once the program is reaped and both of its pipes reached end of file; then the server half-closes at once and frees the connection's slot. It closes when the client's end of input has come and the reply is written, or when the linger time has passed, whichever is first: a client that reads neither its reply nor to its end cannot hold the connection longer.",
   states: {
     "request": "Reading argc and argv. Timers: request timeout, deadline.",
     "starting": "argv is complete and the program is being started; client input is paused.",
@@ -112,7 +116,7 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
     "draining":
       "The program was reaped; its pipes are still open (a grandchild holds them): output is still sent, for at most the kill grace, then its group is terminated, and after one more grace the pipes are abandoned.",
     "replied":
-      "The status pair was sent and the connection half-closed; client bytes are read and discarded until its end of input or the linger time.",
+      "The status pair was queued and the connection half-closed after it; client bytes are read and discarded until the client's end of input has come and the reply is written, or the linger time passes.",
     "stopping":
       "No reply will be sent (the client is gone, or a protocol error came before any byte was sent); the connection is closed and the program terminated; waiting for it to be reaped.",
     "closed": "Everything is finished. Terminal.",
@@ -145,10 +149,14 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
       "The client broke the protocol after output was sent: the program is terminated and the client still gets its status.",
     "deadline": "The deadline (counted from accept) passed.",
     "shutdown": "The server is shutting down.",
-    "client-end": "The client's orderly end of input (a half-close or a close; only a write can tell which).",
+    "client-end":
+      "The client's orderly end of input (a half-close or a close; only a write can tell which); after the status: with the whole reply written.",
+    "client-end-unsent": "The client's end of input after the status, while part of the reply is still unwritten.",
+    "reply-flushed": "After the status and the client's end of input, the last bytes of the reply were written.",
     "client-gone": "The client is gone: a read saw a reset, or a write failed.",
     "probe": "The probe interval passed after the client's end of input while the program runs.",
-    "linger-timeout": "The linger time passed after the status without the client's end of input.",
+    "linger-timeout":
+      "The linger time passed after the status without the client's end of input, or without the reply written.",
   },
   initial: "request",
   terminal: ["closed"],
@@ -225,8 +233,10 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
     { from: "replied", on: "sent", to: "replied" },
     { from: "replied", on: "stdin-done", to: "replied" },
     { from: "replied", on: "client-end", to: "closed", emits: ["disarm", "close", "done"] },
+    { from: "replied", on: "client-end-unsent", to: "replied" },
+    { from: "replied", on: "reply-flushed", to: "closed", emits: ["disarm", "close", "done"] },
     { from: "replied", on: "client-gone", to: "closed", emits: ["disarm", "close", "done"] },
-    { from: "replied", on: "linger-timeout", to: "closed", emits: ["close", "done"] },
+    { from: "replied", on: "linger-timeout", to: "closed", emits: ["abort", "done"] },
     { from: "replied", on: "shutdown", to: "replied" },
     { from: "stopping", on: "spawned", to: "stopping", emits: ["terminate"] },
     { from: "stopping", on: "spawn-failed", to: "closed", emits: ["done"] },
@@ -443,6 +453,9 @@ export class ServerExchange {
         this.#pull();
         if (this.#isOpen()) this.#fire("client-end");
         break;
+      case "replied":
+        this.#fire(this.#unsent === 0 ? "client-end" : "client-end-unsent");
+        break;
       default:
         this.#fire("client-end");
     }
@@ -462,7 +475,8 @@ export class ServerExchange {
   sent(bytes: number): void {
     if (this.#state === "closed" || this.#connClosed) return;
     this.#unsent = Math.max(0, this.#unsent - bytes);
-    this.#fire("sent");
+    const flushed = this.#state === "replied" && this.#inputEnded && this.#unsent === 0;
+    this.#fire(flushed ? "reply-flushed" : "sent");
     this.#settle();
   }
 
@@ -649,11 +663,18 @@ export class ServerExchange {
 
   #spawnArgs: { readonly argv: readonly Uint8Array[]; readonly stdinEmpty: boolean } | undefined;
 
-  /** After each call: a reply to a client whose input already ended closes at once; then flow control. */
+  /** After each call: a reply to a client whose input already ended closes once written; then flow control. */
   #settle(): void {
-    if (this.#state === "replied" && this.#inputEnded) this.#fire("client-end");
+    if (this.#justReplied) {
+      this.#justReplied = false;
+      if (this.#state === "replied" && this.#inputEnded) {
+        this.#fire(this.#unsent === 0 ? "client-end" : "client-end-unsent");
+      }
+    }
     this.#flow();
   }
+
+  #justReplied = false;
 
   #protocolError(error: ProtocolError): void {
     this.#error = error;
@@ -713,6 +734,7 @@ export class ServerExchange {
         return this.#act({ type: "close" });
       case "half-close":
         this.#replied = true;
+        this.#justReplied = true;
         return this.#act({ type: "half-close" });
       case "done":
         this.#dropUnsent();
@@ -724,6 +746,9 @@ export class ServerExchange {
         if (!this.#inputPaused) return;
         this.#inputPaused = false;
         return this.#act({ type: "resume-input" });
+      case "abort":
+        this.#connClosed = true;
+        return this.#act({ type: "abort" });
       case "close-stdin":
       case "terminate":
       case "complete":
@@ -772,15 +797,16 @@ export class ServerExchange {
       case "probe":
         return this.#armProbe();
       default:
-        // entering replied: linger for the client's end of input
-        if (this.#inputEnded) return;
+        // entering replied: the reply is written and the client's end of input comes within the linger time
         return this.#act({ type: "arm", timer: "linger", seconds: this.#lingerTimeout });
     }
   }
 
   #disarm(input: ExchangeInput): void {
     if (input === "argv") return this.#act({ type: "disarm", timer: "request" });
-    if (input === "client-end" || input === "client-gone") return this.#act({ type: "disarm", timer: "linger" });
+    if (input === "client-end" || input === "client-gone" || input === "reply-flushed") {
+      return this.#act({ type: "disarm", timer: "linger" });
+    }
     for (const timer of ["deadline", "probe", "drain"] as const) this.#act({ type: "disarm", timer });
   }
 

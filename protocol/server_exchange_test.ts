@@ -67,6 +67,8 @@ Deno.test("a whole exchange: timers, spawn with an empty stdin, output, status l
   ]);
   x.receive(enc("0:,"));
   x.receiveEnd();
+  assertEquals(show(x.takeActions()), [], "the client's end of input, with the reply not yet written");
+  x.sent(30);
   assertEquals(show(x.takeActions()), ["disarm(linger)", "close", "done"]);
   assertEquals(x.state, "closed");
   const summary = x.summary();
@@ -248,21 +250,35 @@ Deno.test("a program that cannot start: one stderr pair and its exit code, then 
     "send(6:stderr,45:netspawn: cannot run nope: program not found\n,8:exitcode,3:127,)",
     "half-close",
     "complete",
-    "disarm(linger)",
-    "close",
-    "done",
+    "arm(linger 2)",
+    "resume-input",
   ]);
+  x.sent(75);
+  assertEquals(show(x.takeActions()), ["disarm(linger)", "close", "done"]);
 });
 
-Deno.test("a client that half-closed gets its reply, then the connection closes at once (no linger)", () => {
+Deno.test("a client that half-closed gets its reply, then the connection closes once it is written", () => {
   const x = started("1:1,3:cat,2:hi,");
   x.receiveEnd();
   assertEquals(show(x.takeActions()), ["close-stdin", "arm(probe 1)"]);
   x.outputEnd("stdout");
   x.outputEnd("stderr");
   x.exited({ exitCode: 0, signal: null });
-  const actions = show(x.takeActions());
-  assertEquals(actions.slice(-4), ["complete", "disarm(linger)", "close", "done"]);
+  assertEquals(show(x.takeActions()).slice(-3), ["half-close", "complete", "arm(linger 2)"]);
+  x.sent(15);
+  assertEquals(show(x.takeActions()), ["disarm(linger)", "close", "done"]);
+});
+
+Deno.test("a client that reads neither its reply nor to its end is cut off after the linger time", () => {
+  const x = started("1:1,3:cat,0:,");
+  x.outputEnd("stdout");
+  x.outputEnd("stderr");
+  x.exited({ exitCode: 0, signal: null });
+  x.takeActions();
+  x.receiveEnd();
+  assertEquals(show(x.takeActions()), [], "ended its input, but the reply is not written");
+  x.timer("linger");
+  assertEquals(show(x.takeActions()), ["abort", "done"]);
 });
 
 Deno.test("probes: an empty stdout pair after a silent interval following the client's end of input", () => {

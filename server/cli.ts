@@ -6,17 +6,10 @@
  * @module
  */
 
-import { DEFAULT_CODEC_LIMITS, LIMITS } from "../protocol/mod.ts";
-import { parseTcpAddress } from "./address.ts";
+import { type Address, DEFAULT_CODEC_LIMITS, LIMITS, parseTcpAddress, UsageError } from "../protocol/mod.ts";
 import { EXIT_CODES, ServerError } from "./errors.ts";
 import type { LogFormat, LogLevelName } from "./logging.ts";
-import {
-  type ListenAddress,
-  SERVER_DEFAULTS,
-  type ServerOptions,
-  type SpawnBackendChoice,
-  type SpawnMode,
-} from "./options.ts";
+import { SERVER_DEFAULTS, type ServerOptions, type SpawnBackendChoice, type SpawnMode } from "./options.ts";
 
 /** The server's version. */
 export const SERVER_VERSION = "0.1.0";
@@ -252,21 +245,23 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
 }
 
 function _serve(values: Map<string, string[]>, flags: Set<string>, positional: string[]): CommandLine {
-  const listen: ListenAddress[] = [
-    ...[...positional, ...(values.get("unix") ?? [])].map((path) => ({ transport: "unix" as const, path })),
-    ...(values.get("tcp") ?? []).map(parseTcpAddress),
+  const listen: Address[] = [
+    ...[...positional, ...(values.get("unix") ?? [])].map(_unixAddress),
+    ...(values.get("tcp") ?? []).map(_tcpAddress),
   ];
   if (listen.length === 0) throw _usage("no address: give a socket PATH or --tcp HOST:PORT");
   const one = (name: string): string | undefined => values.get(name)?.at(-1);
   const integer = (name: string): number | undefined => {
     const text = one(name);
     if (text === undefined) return undefined;
+    if (/^-[0-9]+$/.test(text)) throw _usage(`--${name} must not be negative, got ${text}`);
     if (!/^[0-9]+$/.test(text)) throw _usage(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
     return Number(text);
   };
   const seconds = (name: string): number | undefined => {
     const text = one(name);
     if (text === undefined) return undefined;
+    if (/^-[0-9]+(?:\.[0-9]+)?$/.test(text)) throw _usage(`--${name} must not be negative, got ${text}`);
     if (!/^[0-9]+(?:\.[0-9]+)?$/.test(text)) {
       throw _usage(`--${name} must be a number of seconds, got ${JSON.stringify(text)}`);
     }
@@ -332,6 +327,20 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     logFormat,
     announce: flags.has("announce"),
   };
+}
+
+/** A socket path, given bare or in the address form the server prints (`unix:PATH`). */
+function _unixAddress(text: string): Address {
+  return { transport: "unix", path: text.startsWith("unix:") ? text.slice("unix:".length) : text };
+}
+
+function _tcpAddress(text: string): Address {
+  try {
+    return parseTcpAddress(text);
+  } catch (error) {
+    if (error instanceof UsageError) throw _usage(`--tcp: ${error.message.replace(/^INVALID_ARGUMENT: /, "")}`);
+    throw error;
+  }
 }
 
 function _envPair(text: string): [string, string] {

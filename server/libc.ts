@@ -27,6 +27,11 @@ const _SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  posix_spawn_now: {
+    name: "posix_spawn",
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "pointer"],
+    result: "i32",
+  },
   posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
   posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
   posix_spawn_file_actions_adddup2: { parameters: ["buffer", "i32", "i32"], result: "i32" },

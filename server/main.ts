@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { helpText, parseCommandLine, SERVER_VERSION } from "./cli.ts";
 import { EXIT_CODES, ServerError } from "./errors.ts";
 import { configureLogging } from "./logging.ts";
-import type { ListenAddress, TcpListenAddress } from "./options.ts";
+import { type Address, formatAddress } from "../protocol/mod.ts";
 import { startServer } from "./server.ts";
 import { guardInspectorPort } from "./inspector_guard.ts";
 import { installSignalHandlers } from "./signals.ts";
@@ -51,7 +51,9 @@ export async function main(args: readonly string[]): Promise<number> {
   } catch (error) {
     guard.close();
     if (error instanceof ServerError) {
-      logger.fatal("{message}", { message: error.message, code: error.code });
+      // One style for every start-up failure, as for command-line syntax errors.
+      const hint = error.exitCode === EXIT_CODES.usage ? "\nTry --help." : "";
+      console.error(`netspawn: ${error.message}${hint}`);
       return error.exitCode;
     }
     throw error;
@@ -64,11 +66,7 @@ export async function main(args: readonly string[]): Promise<number> {
       { problems: guard.problems.join("; ") },
     );
   }
-  for (const address of server.addresses) {
-    logger.info("listening on {address}", {
-      address: address.transport === "unix" ? address.path : `${address.hostname}:${address.port}`,
-    });
-  }
+  for (const address of server.addresses) logger.info("listening on {address}", { address: formatAddress(address) });
   if (line.announce) console.log(announcement(server.addresses));
   await server.finished;
   removeHandlers();
@@ -78,32 +76,26 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 /**
- * What `--announce` prints: each address and a one-line client call.
+ * What `--announce` prints: each address in the form clients accept, and a
+ * command that runs a program on the first one with nothing but Node.js.
  *
  * @example
  * ```ts
+ * import { assertStringIncludes } from "@std/assert";
  * import { announcement } from "./main.ts";
- * console.assert(announcement([{ transport: "unix", path: "/tmp/x.sock" }]).includes("/tmp/x.sock"));
+ * const text = announcement([{ transport: "tcp", hostname: "::1", port: 7002 }]);
+ * assertStringIncludes(text, "listening on tcp://[::1]:7002");
+ * assertStringIncludes(text, "npx -y deno@2.9.6 task exec tcp://[::1]:7002 -- echo hello");
  * ```
  */
-export function announcement(addresses: readonly ListenAddress[]): string {
-  const lines = addresses.map((a) =>
-    `netspawn ${SERVER_VERSION} listening on ${a.transport === "unix" ? `unix:${a.path}` : `tcp:${_hostPort(a)}`}`
-  );
-  const first = addresses[0];
-  const connect = first.transport === "unix"
-    ? `{transport:"unix",path:${JSON.stringify(first.path)}}`
-    : `{hostname:${JSON.stringify(first.hostname)},port:${first.port}}`;
+export function announcement(addresses: readonly Address[]): string {
+  const lines = addresses.map((a) => `netspawn ${SERVER_VERSION} listening on ${formatAddress(a)}`);
   lines.push(
-    "Try it (prints 6:stdout,6:hello\\n,8:exitcode,1:0,):",
-    `  deno eval 'const c=await Deno.connect(${connect});await c.write(new TextEncoder().encode("1:2,4:echo,5:hello,0:,"));await c.readable.pipeTo(Deno.stdout.writable)'`,
+    "Try it from this directory (Deno installed: deno task exec …):",
+    `  npx -y deno@2.9.6 task exec ${formatAddress(addresses[0])} -- echo hello`,
     "Stop it with Ctrl-C.",
   );
   return lines.join("\n");
-}
-
-function _hostPort(a: TcpListenAddress): string {
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
 }
 
 if (import.meta.main) {

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertLess, assertMatch } from "@std/assert";
 import { concatBytes } from "../protocol/mod.ts";
 import {
   alive,
@@ -9,6 +9,7 @@ import {
   readAll,
   req,
   text,
+  timed,
   waitFor,
   withTempDir,
   writeAll,
@@ -60,7 +61,11 @@ function run(
 }
 
 async function started(server: ServerProcess): Promise<void> {
-  await waitFor(() => server.out().includes("listening on") || server.err().includes("FTL"), "the server", 20_000);
+  await waitFor(
+    () => server.out().includes("listening on") || server.err().includes("netspawn: "),
+    "the server",
+    20_000,
+  );
 }
 
 async function stop(server: ServerProcess): Promise<Deno.CommandStatus> {
@@ -82,7 +87,35 @@ Deno.test("--version, --help and usage errors", async () => {
   assertEquals((await help.status).code, 0);
   assertMatch(help.out(), /--max-connections/);
   assertEquals([(await bad.status).code, (await none.status).code, (await mode.status).code], [100, 100, 100]);
-  assertMatch(bad.err(), /unknown option --no-such-option/);
+  assertEquals(bad.err(), "netspawn: unknown option --no-such-option\nTry --help.\n");
+});
+
+Deno.test("option values rejected after parsing are usage errors in the same one style, exit 100", async () => {
+  const cases: [string[], string][] = [
+    [["-m", "0", "/tmp/x.sock"], "--max-connections must be an integer of at least 1, got 0"],
+    [["-t", "-5", "/tmp/x.sock"], "--timeout must not be negative, got -5"],
+    [["--tcp", "0.0.0.0:7000"], "refusing to listen on tcp://0.0.0.0:7000: it is not a loopback address"],
+    [["--allow", "no-such-program-xyz", "/tmp/x.sock"], "--allow no-such-program-xyz: program not found"],
+    [["--cwd", "/nonexistent", "/tmp/x.sock"], "--cwd /nonexistent is not a directory"],
+  ];
+  for (const [args, message] of cases) {
+    const server = run(args);
+    assertEquals((await server.status).code, 100, args.join(" "));
+    assert(server.err().startsWith(`netspawn: ${message}`), server.err());
+    assert(server.err().endsWith("\nTry --help.\n"), server.err());
+    assert(!server.err().includes("FTL"), server.err());
+  }
+});
+
+Deno.test("--announce prints the address in the form clients take, and a command that works with only Node.js", async () => {
+  await withTempDir(async (dir) => {
+    const server = run(["--announce", "--tcp", "127.0.0.1:0", `${dir}/s.sock`]);
+    await started(server);
+    assertMatch(server.out(), new RegExp(`listening on unix:${dir}/s.sock\n`));
+    assertMatch(server.out(), /listening on tcp:\/\/127\.0\.0\.1:\d+\n/);
+    assertMatch(server.out(), new RegExp(`npx -y deno@2\\.9\\.6 task exec unix:${dir}/s\\.sock -- echo hello`));
+    assertEquals((await stop(server)).code, 0);
+  });
 });
 
 Deno.test("a live server's socket: exit 111", async () => {
@@ -111,6 +144,26 @@ Deno.test("TERM: running programs are terminated, clients get termsig, the socke
     conn.close();
     assert(!alive(pid), "the program is gone");
     assert(!_exists(path), "the socket is removed");
+  });
+});
+
+Deno.test("a second TERM during shutdown kills the programs at once instead of waiting out the kill grace", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["-k", "30", "--announce", path], { launcher: true });
+    await started(server);
+    const conn = await connect({ path });
+    await writeAll(conn, req(["sh", "-c", `trap '' TERM; echo $$ > ${dir}/pid; while :; do sleep 0.1; done`]));
+    await waitFor(() => _read(`${dir}/pid`) !== "", "the program");
+    server.child.kill("SIGTERM");
+    await waitFor(() => !_exists(path), "the first signal to start the shutdown (the socket goes first)");
+    server.child.kill("SIGTERM"); // the program ignores its TERM: a 30 s grace would follow
+    const [status, ms] = await timed(() => server.status);
+    assertEquals(status.code, 0);
+    assertLess(ms, 10_000, "not the 30 s grace");
+    assertEquals(text(await readAll(conn)), "7:termsig,4:KILL,");
+    conn.close();
+    assertMatch(server.err(), /second signal: killing every program now/);
   });
 });
 

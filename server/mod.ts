@@ -20,7 +20,7 @@
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./server.ts";
-export * from "./address.ts";
+export { checkExposure, type TcpAddress } from "./tcp_listener.ts";
 export * from "./cli.ts";
 export * from "./logging.ts";
 export type { SessionSnapshot } from "./session.ts";

@@ -5,29 +5,8 @@
  * @module
  */
 
-import { type CodecLimits, LIMITS, resolveCodecLimits, UsageError } from "../protocol/mod.ts";
+import { type Address, type CodecLimits, LIMITS, resolveCodecLimits, UsageError } from "../protocol/mod.ts";
 import { ServerError } from "./errors.ts";
-
-/** A UNIX socket to listen on. */
-export interface UnixListenAddress {
-  /** Transport. */
-  readonly transport: "unix";
-  /** Path of the socket file (at most 107 bytes). */
-  readonly path: string;
-}
-
-/** A TCP address to listen on. */
-export interface TcpListenAddress {
-  /** Transport. */
-  readonly transport: "tcp";
-  /** IPv4 or IPv6 address (without brackets) or host name. */
-  readonly hostname: string;
-  /** Port; 0 picks a free one. */
-  readonly port: number;
-}
-
-/** Any address to listen on. */
-export type ListenAddress = UnixListenAddress | TcpListenAddress;
 
 /** How programs are put in their own session and process group, with the `command` backend. */
 export type SpawnMode = "setsid" | "detached";
@@ -47,8 +26,8 @@ export interface EnvironmentOptions {
 
 /** Options of {@linkcode startServer}. Times are in seconds; 0 disables a timeout. */
 export interface ServerOptions {
-  /** Where to listen; at least one address. */
-  readonly listen: readonly ListenAddress[];
+  /** Where to listen (the protocol core's addresses; TCP port 0 picks a free port); at least one address. */
+  readonly listen: readonly Address[];
   /** Mode of UNIX socket files. Default 0o660. */
   readonly socketMode?: number;
   /** Listen backlog of TCP listeners. Default 100 (UNIX listeners use Deno's fixed 128). */
@@ -90,7 +69,7 @@ export interface ServerOptions {
 /** Options after validation, with every default filled in. */
 export interface ServerConfig {
   /** Where to listen. */
-  readonly listen: readonly ListenAddress[];
+  readonly listen: readonly Address[];
   /** Mode of UNIX socket files. */
   readonly socketMode: number;
   /** TCP listen backlog. */
@@ -220,7 +199,7 @@ function _findSetsid(): string | undefined {
   return undefined;
 }
 
-function _checkAddress(address: ListenAddress): ListenAddress {
+function _checkAddress(address: Address): Address {
   if (address.transport === "unix") {
     if (address.path === "") throw new ServerError("USAGE", "empty socket path");
     if (new TextEncoder().encode(address.path).length > 107) {

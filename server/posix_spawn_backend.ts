@@ -52,6 +52,8 @@ export class PosixSpawnBackend implements ProgramBackend {
   readonly #envp: { readonly strings: Uint8Array; readonly pointers: BigUint64Array } | undefined;
   readonly #cwd: Uint8Array | undefined;
   readonly #scratch = stableBytes(_READ_SIZE);
+  /** Launches in flight and programs not yet reaped. */
+  #active = 0;
 
   /**
    * Load libc, start the poller, prepare the spawn attributes and the environment.
@@ -102,11 +104,18 @@ export class PosixSpawnBackend implements ProgramBackend {
     const { strings, pointers } = _block(spec.argv);
     const pid = new Int32Array(new ArrayBuffer(4));
     const path = cString(spec.path);
-    const result = await c.posix_spawn(pid, path, actions, this.#attr, pointers, this.#environ());
+    // Alone, the spawn runs on this thread (no hand-off to a worker); with others in flight, on a worker, so
+    // this thread serves them meanwhile.
+    const alone = this.#active === 0;
+    this.#active++;
+    const result = alone
+      ? c.posix_spawn_now(pid, path, actions, this.#attr, pointers, this.#environ())
+      : await c.posix_spawn(pid, path, actions, this.#attr, pointers, this.#environ());
     void [strings, pointers, path]; // kept alive until the call returned: the child read them
     c.posix_spawn_file_actions_destroy(actions);
     for (const end of [inPipe?.[0], outPipe[1], errPipe[1]]) if (end !== undefined) c.close(end);
     if (result !== 0) {
+      this.#active--;
       for (const end of [inPipe?.[1], outPipe[0], errPipe[0]]) if (end !== undefined) c.close(end);
       return _spawnError(result);
     }
@@ -115,6 +124,7 @@ export class PosixSpawnBackend implements ProgramBackend {
       // Without a pidfd the program cannot be waited for without blocking: stop it now.
       c.kill(-pid[0], C.SIGKILL);
       c.waitpid(pid[0], new Int32Array(1), 0);
+      this.#active--;
       for (const end of [inPipe?.[1], outPipe[0], errPipe[0]]) if (end !== undefined) c.close(end);
       return _failure(126, "too many open files", true);
     }
@@ -124,7 +134,7 @@ export class PosixSpawnBackend implements ProgramBackend {
       stdin: inPipe?.[1],
       stdout: outPipe[0],
       stderr: errPipe[0],
-    });
+    }, () => this.#active--);
     return { ok: true, program };
   }
 
@@ -170,6 +180,7 @@ class _SpawnedProgram implements Program {
   readonly #scratch: Uint8Array;
   #events: ProgramEvents = _NO_EVENTS;
   #pidfd: number;
+  readonly #reaped: () => void;
   #stdin: number | undefined;
   readonly #out = new Map<OutputStream, number>();
   readonly #writes: _Write[] = [];
@@ -177,8 +188,9 @@ class _SpawnedProgram implements Program {
   #paused = false;
   #exited = false;
 
-  constructor(c: Libc, poller: Poller, scratch: Uint8Array, fds: _Fds) {
+  constructor(c: Libc, poller: Poller, scratch: Uint8Array, fds: _Fds, reaped: () => void) {
     this.#c = c;
+    this.#reaped = reaped;
     this.#poller = poller;
     this.#scratch = scratch;
     this.pid = fds.pid;
@@ -248,9 +260,16 @@ class _SpawnedProgram implements Program {
       if (error === C.EAGAIN) break;
       this.#closeOutput(stream);
       this.#events.outputEnd(stream);
-      return;
+      // A program's pipes end and it exits at about the same time: look now instead of waiting for each wake-up.
+      return this.#sweep();
     }
     this.#watchOutput(stream);
+  }
+
+  /** Read what the other pipe holds and reap the program if it is gone, without waiting for their wake-ups. */
+  #sweep(): void {
+    for (const stream of [...this.#out.keys()]) if (!this.#paused) this.#read(stream);
+    if (!this.#exited && this.#pidfd >= 0) this.#reap(false);
   }
 
   #closeOutput(stream: OutputStream): void {
@@ -292,17 +311,23 @@ class _SpawnedProgram implements Program {
     this.#c.close(fd);
   }
 
-  #reap(): void {
+  /** Reap the program if it is gone; `woken` when its pidfd said so (else an early look that may find it running). */
+  #reap(woken = true): void {
     const status = new Int32Array(1);
     const pid = this.#c.waitpid(this.pid, status, C.WNOHANG);
-    if (pid === 0) return this.#poller.watch(this.#pidfd, "in", () => this.#reap());
+    if (pid === 0) {
+      if (woken) this.#poller.watch(this.#pidfd, "in", () => this.#reap());
+      return;
+    }
     this.#poller.forget(this.#pidfd);
     this.#c.close(this.#pidfd);
     this.#pidfd = -1;
     this.#exited = true;
+    this.#reaped();
     // A program that is gone takes no more stdin, even if a grandchild holds the pipe open.
     this.#dropStdin();
     this.#events.exited(pid < 0 ? { exitCode: 255, signal: null } : _decode(status[0]));
+    this.#sweep();
   }
 }
 

@@ -11,27 +11,20 @@ import { chooseBackend } from "./backend_choice.ts";
 import { ConnectionSlots } from "./connection_slots.ts";
 import { buildEnvironment } from "./environment.ts";
 import { describeError, ServerError } from "./errors.ts";
-import {
-  type ListenAddress,
-  resolveServerOptions,
-  type ServerConfig,
-  type ServerOptions,
-  type TcpListenAddress,
-  type UnixListenAddress,
-} from "./options.ts";
+import { resolveServerOptions, type ServerConfig, type ServerOptions } from "./options.ts";
 import type { ProcessGroup } from "./process_group.ts";
 import type { BackendName } from "./program.ts";
 import { ProgramStarter } from "./program_starter.ts";
 import { Session, type SessionSnapshot } from "./session.ts";
 import { TimerQueue } from "./timer_queue.ts";
-import { isLoopbackHost, OutputBudget } from "../protocol/mod.ts";
-import { bindTcp } from "./tcp_listener.ts";
+import { type Address, formatAddress, isLoopbackHost, OutputBudget } from "../protocol/mod.ts";
+import { bindTcp, type TcpAddress } from "./tcp_listener.ts";
 import { bindUnixSocket, type UnixSocketBinding } from "./unix_listener.ts";
 
 /** A state dump of a running server. */
 export interface ServerSnapshot {
   /** Where it listens. */
-  readonly addresses: readonly ListenAddress[];
+  readonly addresses: readonly Address[];
   /** Connections being served. */
   readonly active: number;
   /** The connection limit. */
@@ -47,7 +40,7 @@ export interface ServerSnapshot {
 /** A server started by {@linkcode startServer}. */
 export interface RunningServer extends AsyncDisposable {
   /** The addresses it listens on (TCP ports resolved). */
-  readonly addresses: readonly ListenAddress[];
+  readonly addresses: readonly Address[];
   /** The validated configuration. */
   readonly config: ServerConfig;
   /** Resolves when the server has closed. */
@@ -58,6 +51,8 @@ export interface RunningServer extends AsyncDisposable {
    * the termsig), and resolve when every connection is closed. Idempotent.
    */
   close(): Promise<void>;
+  /** KILL every running program's group now (impatient shutdown: a second TERM or INT). */
+  kill(): void;
   /** A state dump. */
   snapshot(): ServerSnapshot;
   /** Whether SIGUSR1 is blocked in the server (see launch.pl); undefined if unknown. */
@@ -113,8 +108,8 @@ export async function startServer(options: ServerOptions, start: StartOptions = 
 }
 
 type _Bound =
-  | { readonly kind: "unix"; readonly binding: UnixSocketBinding; readonly address: UnixListenAddress }
-  | { readonly kind: "tcp"; readonly listener: Deno.TcpListener; readonly address: TcpListenAddress };
+  | { readonly kind: "unix"; readonly binding: UnixSocketBinding; readonly address: Address }
+  | { readonly kind: "tcp"; readonly listener: Deno.TcpListener; readonly address: TcpAddress };
 
 async function _bindAll(config: ServerConfig, logger: Logger): Promise<_Bound[]> {
   const bound: _Bound[] = [];
@@ -126,14 +121,13 @@ async function _bindAll(config: ServerConfig, logger: Logger): Promise<_Bound[]>
         bound.push({ kind: "unix", binding, address });
       } else {
         const listener = bindTcp(address, config.backlog, config.allowNonLoopback);
-        const port = listener.addr.port;
+        const resolved = { ...address, port: listener.addr.port };
         if (!isLoopbackHost(address.hostname)) {
-          logger.warn(
-            "listening on non-loopback address {hostname}:{port} without authentication (--allow-non-loopback)",
-            { hostname: address.hostname, port },
-          );
+          logger.warn("listening on non-loopback address {address} without authentication (--allow-non-loopback)", {
+            address: formatAddress(resolved),
+          });
         }
-        bound.push({ kind: "tcp", listener, address: { ...address, port } });
+        bound.push({ kind: "tcp", listener, address: resolved });
       }
     }
   } catch (error) {
@@ -163,17 +157,18 @@ function _checkCwd(cwd: string): void {
   if (!ok) throw new ServerError("BAD_CWD", `--cwd ${cwd} is not a directory`);
 }
 
+/** The client, in the address form of the protocol core (an unnamed UNIX client is `unix`). */
 function _peer(conn: Deno.Conn): string {
   const addr = conn.remoteAddr;
-  if (addr.transport === "tcp") {
-    return addr.hostname.includes(":") ? `[${addr.hostname}]:${addr.port}` : `${addr.hostname}:${addr.port}`;
+  if (addr.transport === "tcp") return formatAddress({ transport: "tcp", hostname: addr.hostname, port: addr.port });
+  if (addr.transport === "unix") {
+    return addr.path ? formatAddress({ transport: "unix", path: addr.path }) : "unix:(unnamed)";
   }
-  if (addr.transport === "unix") return addr.path ? `unix:${addr.path}` : "unix";
   return addr.transport;
 }
 
 class _Server implements RunningServer {
-  readonly addresses: readonly ListenAddress[];
+  readonly addresses: readonly Address[];
   readonly config: ServerConfig;
   readonly finished: Promise<void>;
   readonly sigusr1Blocked: boolean | undefined;
@@ -235,8 +230,19 @@ class _Server implements RunningServer {
     return this.close();
   }
 
+  kill(): void {
+    for (const session of this.#sessions.keys()) session.kill();
+    for (const group of this.#stragglers) if (group.killPending) group.kill();
+  }
+
   #serve(conn: Deno.Conn, tcp: boolean): void {
     const id = ++this.#accepted;
+    if (this.#closing !== undefined) {
+      // Accepted while the loops were being stopped: no new work during shutdown.
+      conn.close();
+      this.#slots.release();
+      return;
+    }
     if (tcp) {
       try {
         (conn as Deno.TcpConn).setNoDelay(true);
@@ -270,7 +276,7 @@ class _Server implements RunningServer {
     for (const b of this.#bound) {
       if (!_release(b)) {
         this.#logger.warn("socket {path} was replaced by someone else; leaving it in place", {
-          path: b.kind === "unix" ? b.address.path : "",
+          path: formatAddress(b.address),
         });
       }
     }

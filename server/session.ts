@@ -11,6 +11,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import {
+  concatBytes,
   type ExchangeAction,
   type ExchangeState,
   type ExchangeSummary,
@@ -71,6 +72,8 @@ export interface SessionSnapshot {
 /** The first read is small (a request is a few dozen bytes); a full read grows it for bulk stdin. */
 const _FIRST_READ = 4096;
 const _BULK_READ = 64 * 1024;
+/** Sends queued while a write is in flight are joined up to this size. */
+const _JOIN_LIMIT = 64 * 1024;
 
 /**
  * Serves one connection from accept to close.
@@ -157,6 +160,11 @@ export class Session {
     this.#call(() => this.#exchange.shutdown());
   }
 
+  /** KILL the program's group now, without the grace. */
+  kill(): void {
+    this.#group?.kill();
+  }
+
   // ---- the exchange -------------------------------------------------------
 
   /** Tell the exchange something, then carry out what it asks. */
@@ -213,6 +221,8 @@ export class Session {
         this.#closePending = true;
         if (!this.#writing) this.#write();
         return;
+      case "abort":
+        return this.#closeConn();
       case "terminate":
         return this.#group?.terminate(this.#ctx.config.killGrace);
       case "pause-input":
@@ -295,7 +305,7 @@ export class Session {
     this.#writing = true;
     try {
       while (this.#queue.length > 0 && !this.#connClosed) {
-        const data = this.#queue.length === 1 ? this.#queue.pop()! : _join(this.#queue.splice(0));
+        const data = this.#next();
         try {
           for (let at = 0; at < data.length;) at += await this.#conn.write(at === 0 ? data : data.subarray(at));
         } catch {
@@ -314,6 +324,21 @@ export class Session {
     }
     if (this.#closePending) this.#closeConn();
     else if (this.#queue.length > 0 || this.#halfClosePending) this.#write();
+  }
+
+  /**
+   * The next bytes to write: small sends queued meanwhile are joined into one
+   * write (fewer system calls); a large one goes alone, uncopied. Each send
+   * holds whole pairs, so every pair goes out in one write either way.
+   */
+  #next(): Uint8Array {
+    const queue = this.#queue;
+    let count = 0;
+    let total = 0;
+    while (count < queue.length && (count === 0 || total + queue[count].length <= _JOIN_LIMIT)) {
+      total += queue[count++].length;
+    }
+    return count === 1 ? queue.shift()! : concatBytes(queue.splice(0, count));
   }
 
   #closeConn(): void {
@@ -398,18 +423,6 @@ export class Session {
     else if (level === "debug") logger.debug(template, properties);
     else logger.info(template, properties);
   }
-}
-
-function _join(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function _level(summary: ExchangeSummary, resource: boolean): "debug" | "info" | "warning" {

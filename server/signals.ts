@@ -1,6 +1,7 @@
 /**
  * Process signals of the command-line server: TERM, INT and HUP shut down
- * gracefully, USR2 writes a state dump to the log. SIGUSR1 cannot be handled
+ * gracefully (a second one kills the programs at once), USR2 writes a state
+ * dump to the log. SIGUSR1 cannot be handled
  * safely in Deno ≥ 2.9.2 (it opens a V8 inspector); {@linkcode isSigusr1Blocked}
  * checks that the launcher blocked it.
  *
@@ -25,9 +26,16 @@ const _SHUTDOWN: readonly Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
  */
 export function installSignalHandlers(server: RunningServer, logger: Logger): () => void {
   const dumpLogger = getLogger(["netspawn", "server", "dump"]);
+  let signalled = false;
   const shutdown = (): void => {
     try {
-      logger.info("shutting down: no new connections; terminating running programs");
+      if (signalled) {
+        logger.warn("second signal: killing every program now, without waiting for the kill grace");
+        server.kill();
+        return;
+      }
+      signalled = true;
+      logger.info("shutting down: no new connections; terminating running programs (a second signal kills them now)");
       server.close().catch((error) => logger.error("shutdown failed: {error}", { error: describeError(error) }));
     } catch {
       // never throw from a signal handler
