@@ -6,9 +6,12 @@
  *
  * @example
  * ```ts
- * import { encodeRequest } from "./mod.ts";
- * const bytes = encodeRequest({ argv: ["uname"] });
- * console.assert(new TextDecoder().decode(bytes) === "1:1,5:uname,0:,");
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { ConnectError, encodeRequest, exec } from "./mod.ts";
+ * // The protocol core: the bytes of a request.
+ * assertEquals(new TextDecoder().decode(encodeRequest({ argv: ["uname"] })), "1:1,5:uname,0:,");
+ * // The client: run a program on a server (here, one that is not there).
+ * await assertRejects(() => exec("unix:/nonexistent/netspawn.sock", ["uname"]), ConnectError, "no such socket");
  * ```
  *
  * @module

@@ -125,7 +125,7 @@ function _request(chunk: Uint8Array, count: number): Uint8Array[] {
   const w = new RequestWriter();
   const out = [w.argv(["wc", "-c"])];
   for (let i = 0; i < count; i++) out.push(...w.stdin(chunk));
-  out.push(w.end());
+  out.push(w.stdinEnd());
   return out;
 }
 

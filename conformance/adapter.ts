@@ -66,9 +66,23 @@ export interface AdapterRun {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { adapterInput } from "./adapter.ts";
- * const json = adapterInput({ case: "c", address: "unix:/s", argv: [Uint8Array.of(104)], stdin: null, timeoutMs: null });
- * console.assert(JSON.parse(json).argv[0] === "aA==");
+ * const json = adapterInput({
+ *   case: "client.result.exit-42",
+ *   address: "unix:/tmp/netspawn-conf-x1y2/server.sock",
+ *   argv: [new TextEncoder().encode("echo"), new TextEncoder().encode("hi")],
+ *   stdin: new TextEncoder().encode("hello"),
+ *   timeoutMs: 2000,
+ * });
+ * assertEquals(JSON.parse(json), {
+ *   protocol: "netspawn-conformance-adapter/1",
+ *   case: "client.result.exit-42",
+ *   address: "unix:/tmp/netspawn-conf-x1y2/server.sock",
+ *   argv: ["ZWNobw==", "aGk="],
+ *   stdin: "aGVsbG8=",
+ *   timeoutMs: 2000,
+ * });
  * ```
  */
 export function adapterInput(request: AdapterRequest): string {
@@ -87,9 +101,15 @@ export function adapterInput(request: AdapterRequest): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseAdapterOutput } from "./adapter.ts";
- * const r = parseAdapterOutput('{"ok":false,"error":"TIMEOUT"}');
- * console.assert("result" in r && r.result.ok === false);
+ * assertEquals(parseAdapterOutput('{"ok":false,"error":"TIMEOUT"}'), {
+ *   result: { ok: false, error: "TIMEOUT", detail: undefined, message: undefined },
+ * });
+ * assertEquals(parseAdapterOutput('{"ok":true,"stdout":"aGkK","stderr":"","exitCode":0,"signal":null}'), {
+ *   result: { ok: true, stdout: new TextEncoder().encode("hi\n"), stderr: new Uint8Array(0), exitCode: 0, signal: null },
+ * });
+ * assertEquals(parseAdapterOutput('{"ok":true}'), { problem: "exactly one of exitCode and signal must be set" });
  * ```
  */
 export function parseAdapterOutput(text: string): { result: AdapterResult } | { problem: string } {
@@ -140,9 +160,14 @@ function _str(v: unknown): string | undefined {
  * if it runs past `timeoutMs`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { runAdapter } from "./adapter.ts";
- * const run = await runAdapter("python3 adapter.py", request, 10_000);
+ * // An adapter for a library that cannot express binary argv, written in the shell.
+ * const adapter = `cat >/dev/null; echo '{"ok": false, "error": "UNSUPPORTED"}'`;
+ * const request = { case: "client.x", address: "unix:/tmp/x.sock", argv: [Uint8Array.of(0xff)], stdin: null, timeoutMs: null };
+ * const run = await runAdapter(adapter, request, 10_000);
+ * assertEquals("result" in run && run.result, { ok: false, error: "UNSUPPORTED", detail: undefined, message: undefined });
  * ```
  */
 export async function runAdapter(command: string, request: AdapterRequest, timeoutMs: number): Promise<AdapterRun> {

@@ -21,8 +21,11 @@ export class DeadlineError extends Error {
  *
  * @example
  * ```ts
- * import { withDeadline } from "./async.ts";
- * console.assert(await withDeadline(Promise.resolve(1), 100, "one") === 1);
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { DeadlineError, withDeadline } from "./async.ts";
+ * assertEquals(await withDeadline(Promise.resolve(1), 100, "one"), 1);
+ * const never = new Promise<never>(() => {});
+ * await assertRejects(() => withDeadline(never, 10, "the answer"), DeadlineError, "the answer");
  * ```
  */
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -38,8 +41,11 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { delay } from "./async.ts";
- * await delay(1);
+ * const start = performance.now();
+ * await delay(5);
+ * assert(performance.now() - start >= 4);
  * ```
  */
 export function delay(ms: number): Promise<void> {
@@ -52,8 +58,11 @@ export function delay(ms: number): Promise<void> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { pollUntil } from "./async.ts";
- * console.assert(await pollUntil(() => true, 100));
+ * let checks = 0;
+ * assertEquals(await pollUntil(() => ++checks === 3, 1000, 1), true);
+ * assertEquals(await pollUntil(() => false, 20, 5), false);
  * ```
  */
 export async function pollUntil(check: () => boolean | Promise<boolean>, ms: number, everyMs = 10): Promise<boolean> {
@@ -70,9 +79,17 @@ export async function pollUntil(check: () => boolean | Promise<boolean>, ms: num
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { mapPool } from "./async.ts";
- * const out = await mapPool([1, 2, 3], 2, async (n) => n * 2);
- * console.assert(out.join() === "2,4,6");
+ * let running = 0;
+ * let most = 0;
+ * const out = await mapPool([1, 2, 3, 4, 5], 2, async (n) => {
+ *   most = Math.max(most, ++running);
+ *   await Promise.resolve();
+ *   running--;
+ *   return n * 2;
+ * });
+ * assertEquals([out, most], [[2, 4, 6, 8, 10], 2]);
  * ```
  */
 export async function mapPool<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -43,9 +43,11 @@ export class BytesSpecError extends Error {
  * @throws {BytesSpecError} for a malformed notation.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bytesOf } from "./bytes.ts";
- * const b = bytesOf(["1:", { hex: "00" }, ","]);
- * console.assert(b.length === 4 && b[2] === 0);
+ * assertEquals(bytesOf(["1:", { hex: "00" }, ","]), Uint8Array.of(0x31, 0x3a, 0x00, 0x2c));
+ * assertEquals(bytesOf({ repeat: "ab", count: 2 }), new TextEncoder().encode("abab"));
+ * assertEquals(bytesOf({ utf8: "é" }), Uint8Array.of(0xc3, 0xa9));
  * ```
  */
 export function bytesOf(spec: BytesSpec): Uint8Array {
@@ -88,8 +90,9 @@ function _collect(spec: BytesSpec, into: Uint8Array[]): void {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { encodeBase64 } from "./bytes.ts";
- * console.assert(encodeBase64(new TextEncoder().encode("hi")) === "aGk=");
+ * assertEquals(encodeBase64(new TextEncoder().encode("hi")), "aGk=");
  * ```
  */
 export function encodeBase64(bytes: Uint8Array): string {
@@ -106,8 +109,9 @@ export function encodeBase64(bytes: Uint8Array): string {
  * @throws {BytesSpecError} for text that is not base64.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodeBase64 } from "./bytes.ts";
- * console.assert(decodeBase64("aGk=").length === 2);
+ * assertEquals(decodeBase64("aGk="), new TextEncoder().encode("hi"));
  * ```
  */
 export function decodeBase64(text: string): Uint8Array {
@@ -126,8 +130,9 @@ export function decodeBase64(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { showBytes } from "./bytes.ts";
- * console.assert(showBytes(Uint8Array.of(0x41, 0x0a)) === "A\\n");
+ * assertEquals(showBytes(Uint8Array.of(0x41, 0x0a)), "A\\n");
  * ```
  */
 export function showBytes(bytes: Uint8Array, max = 80): string {
@@ -146,8 +151,9 @@ export function showBytes(bytes: Uint8Array, max = 80): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bytesEqual } from "./bytes.ts";
- * console.assert(bytesEqual(Uint8Array.of(1), Uint8Array.of(1)));
+ * assertEquals([bytesEqual(Uint8Array.of(1), Uint8Array.of(1)), bytesEqual(Uint8Array.of(1), Uint8Array.of(2))], [true, false]);
  * ```
  */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

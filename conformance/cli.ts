@@ -6,6 +6,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { type Address, parseAddress } from "../protocol/mod.ts";
+import { adapterCommand, BUNDLED_ADAPTERS, type BundledAdapter, bundledAdapter } from "./bundled_adapters.ts";
 import type { SplitMode } from "./server_runner.ts";
 
 /** Usage text. */
@@ -13,7 +14,7 @@ export const USAGE = `netspawn conformance kit: test any sockexec-protocol serve
 
 Usage:
   deno task conformance server (--unix PATH | --tcp HOST:PORT | --spawn 'CMD {socket}') [options]
-  deno task conformance client --adapter 'CMD' [options]
+  deno task conformance client --adapter NAME|'CMD' [options]
   deno task conformance codec [options]
 
 Targets:
@@ -23,7 +24,8 @@ Targets:
                        fresh UNIX socket path, {port} a free port on 127.0.0.1, {args} the options
                        (placed before {socket}/{port} when absent). Example:
                        --spawn 'deno run -A server/main.ts {socket}'
-  --adapter 'CMD'      client mode: the adapter of the library under test (conformance/README.md)
+  --adapter NAME|'CMD' client mode: a bundled adapter by name, ${BUNDLED_ADAPTERS.map((a) => a.name).join(", ")},
+                       or the command of the library's adapter (conformance/README.md)
   --transport unix|tcp client mode: where the fake servers listen (default unix)
 
 Selection and reports:
@@ -59,8 +61,10 @@ export interface RunnerOptions {
     readonly kind: "spawn";
     readonly template: string;
   };
-  /** Client mode: the adapter command. */
+  /** Client mode: the adapter command (a bundled adapter's, resolved). */
   readonly adapter?: string;
+  /** Client mode: the bundled adapter `--adapter` named, if it named one. */
+  readonly bundled?: BundledAdapter;
   /** Client mode: where fake servers listen. */
   readonly transport: "unix" | "tcp";
   /** `--run` globs. */
@@ -127,9 +131,15 @@ const _BOOLEANS = ["list", "json", "junit", "verbose", "help", "fresh"];
  * @throws {UsageError} naming the first problem.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseRunnerArgs } from "./cli.ts";
  * const o = parseRunnerArgs(["server", "--unix", "/run/x.sock", "--split", "every"]);
- * console.assert(o !== "help" && o.mode === "server" && o.split === "every");
+ * assertEquals(o !== "help" && [o.mode, o.target, o.split], [
+ *   "server",
+ *   { kind: "address", address: { transport: "unix", path: "/run/x.sock" } },
+ *   "every",
+ * ]);
+ * assertEquals(parseRunnerArgs(["--help"]), "help");
  * ```
  */
 export function parseRunnerArgs(args: readonly string[]): RunnerOptions | "help" {
@@ -179,6 +189,7 @@ export function parseRunnerArgs(args: readonly string[]): RunnerOptions | "help"
     mode,
     target: mode === "server" ? _target(str("unix"), str("tcp"), str("spawn"), flags.list === true) : undefined,
     adapter: mode === "client" ? _adapter(str("adapter"), flags.list === true) : undefined,
+    bundled: mode === "client" ? bundledAdapter(str("adapter") ?? "") : undefined,
     transport,
     run: list("run"),
     skip: list("skip"),
@@ -229,6 +240,7 @@ function _target(
 }
 
 function _adapter(adapter: string | undefined, listing: boolean): string | undefined {
-  if (adapter === undefined && !listing) throw new UsageError("client mode needs --adapter 'CMD'");
-  return adapter;
+  if (adapter === undefined && !listing) throw new UsageError("client mode needs --adapter NAME or --adapter 'CMD'");
+  const bundled = bundledAdapter(adapter ?? "");
+  return bundled === undefined ? adapter : adapterCommand(bundled);
 }

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { parseRunnerArgs, UsageError } from "./cli.ts";
 import { _fake } from "./_test_util.ts";
 
@@ -63,19 +63,34 @@ Deno.test("exit status: 0 all pass, 1 a failure, 2 a harness problem", async () 
   assertEquals((await cli("--help")).code, 0);
   const ok = await cli("codec", "--run", "codec.ns.*");
   assertEquals(ok.code, 0);
-  assert(ok.stdout.includes("cases: 50 PASS"), ok.stdout);
+  assert(ok.stdout.includes("\n50 vectors, one run each: 50 PASS, 0 NON-STRICT, 0 FAIL, 0 SKIP, 0 ERROR\n"), ok.stdout);
   assertEquals((await cli("server", "--bogus")).code, 2);
-  const noServer = await cli(
-    "server",
-    "--unix",
-    "/nonexistent/dir/x.sock",
-    "--run",
-    "server.exec.echo",
-    "--split",
-    "none",
-  );
-  assertEquals(noServer.code, 1);
-  assert(noServer.stdout.includes("cannot connect"), noServer.stdout);
+  // Nothing listening: one clear line and 2, as --help promises, not a FAIL per case.
+  assertEquals(await cli("server", "--unix", "/nonexistent/dir/x.sock"), {
+    code: 2,
+    stdout: "",
+    stderr:
+      "conformance: cannot connect to unix:/nonexistent/dir/x.sock: no such socket; is the server running? (--spawn starts one)\n",
+  });
+  // A selection that matches nothing tested nothing: 2, whether running or listing.
+  for (const list of [[], ["--list"]]) {
+    const none = await cli("codec", "--run", "codec.ns.hello,codec.nope.*", "--skip", "codec.ns.*", ...list);
+    assertEquals([none.code, none.stdout], [2, ""]);
+    assertMatch(
+      none.stderr,
+      /^conformance: --run codec\.ns\.hello,codec\.nope\.\* --skip codec\.ns\.\* selects none of the \d+ codec vectors \(--list shows them\); nothing was tested\n$/,
+    );
+  }
+  const empty = await Deno.makeTempDir();
+  try {
+    assertEquals(await cli("codec", "--vectors", empty), {
+      code: 2,
+      stdout: "",
+      stderr: `conformance: there are no codec vectors in ${await Deno.realPath(empty)}/; nothing was tested\n`,
+    });
+  } finally {
+    await Deno.remove(empty);
+  }
   const cannotStart = await cli("server", "--spawn", "sh -c 'exit 1' {socket}", "--run", "server.exec.echo");
   assertEquals(cannotStart.code, 2);
   const failing = _fake("canned_server.ts", "--mode silent {socket}");

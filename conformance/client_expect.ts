@@ -18,9 +18,10 @@ import type { ClientExpectation, ClientVector } from "./vector.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { evaluateResult } from "./client_expect.ts";
- * const f = evaluateResult({ error: "TIMEOUT" }, { ok: false, error: "TIMEOUT" });
- * console.assert(f.must.length === 0);
+ * assertEquals(evaluateResult({ error: "TIMEOUT" }, { ok: false, error: "TIMEOUT" }), { must: [], should: [] });
+ * assertEquals(evaluateResult({ error: "TIMEOUT" }, { ok: false, error: "CLOSED_WITHOUT_STATUS" }).must.length, 1);
  * ```
  */
 export function evaluateResult(exp: ClientExpectation, got: AdapterResult): Findings {
@@ -57,12 +58,13 @@ export function evaluateResult(exp: ClientExpectation, got: AdapterResult): Find
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { evaluateRequest } from "./client_expect.ts";
  * const problems = evaluateRequest(
  *   { argv: ["true"], stdin: "" },
  *   { argv: [new TextEncoder().encode("true")], stdin: new Uint8Array(0), end: "marker", error: null, connections: 1 },
  * );
- * console.assert(problems.length === 0);
+ * assertEquals(problems, []);
  * ```
  */
 export function evaluateRequest(

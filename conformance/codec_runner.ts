@@ -31,8 +31,10 @@ export const EVERY_SPLIT_LIMIT = 4096;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { splitPoints } from "./codec_runner.ts";
- * console.assert(splitPoints(4).join() === "1,2,3");
+ * assertEquals(splitPoints(4), [1, 2, 3]);
+ * assertEquals(splitPoints(100_000).length, 256); // long inputs: the first and last 64 boundaries, 128 between
  * ```
  */
 export function splitPoints(length: number): number[] {
@@ -58,13 +60,14 @@ function* _chunkings(input: Uint8Array): Generator<[string, Uint8Array[]]> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { runCodecVector } from "./codec_runner.ts";
  * const result = runCodecVector({
  *   id: "codec.ns.example", title: "one netstring", kind: "codec", codec: "netstring", direction: "decode",
  *   requirements: ["ns.grammar"], level: "MUST", tags: [], profile: "sockexec/1",
  *   input: "5:hello,", expect: { values: ["hello"] },
  * });
- * console.assert(result.verdict === "PASS");
+ * assertEquals([result.verdict, result.reasons], ["PASS", []]);
  * ```
  */
 export function runCodecVector(vector: CodecVector): CaseResult {
@@ -199,7 +202,7 @@ function _encode(value: EncodeValue): Uint8Array {
   if ("argv" in value) {
     const w = new RequestWriter();
     const parts = [w.argv(value.argv.map(bytesOf)), ...(value.stdin ?? []).flatMap((c) => w.stdin(bytesOf(c)))];
-    if (value.end ?? true) parts.push(w.end());
+    if (value.end ?? true) parts.push(w.stdinEnd());
     return concatBytes(parts);
   }
   const w = new ResponseWriter();

@@ -49,11 +49,21 @@ export interface FakeServerOptions {
  * Start a fake server that plays `script` to the first client.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { startFakeServer } from "./fake_server.ts";
  * const fake = await startFakeServer([{ awaitRequest: true }, { send: "8:exitcode,1:0," }, { close: true }], {
- *   timeoutMs: 1000,
+ *   timeoutMs: 5000,
  * });
+ * // A client: a request, then everything until the server closes.
+ * const address = fake.address as { hostname: string; port: number };
+ * const conn = await Deno.connect({ hostname: address.hostname, port: address.port });
+ * await conn.write(new TextEncoder().encode("1:1,4:true,0:,"));
+ * const reply = new Response(conn.readable).text();
+ * await fake.done;
+ * assertEquals(await reply, "8:exitcode,1:0,");
+ * assertEquals(fake.request.argv?.map((a) => new TextDecoder().decode(a)), ["true"]);
+ * assertEquals([fake.request.end, fake.request.connections], ["marker", 1]);
  * await fake.close();
  * ```
  */

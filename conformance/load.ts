@@ -46,10 +46,12 @@ const _RANK: Record<Level, number> = { MAY: 0, SHOULD: 1, MUST: 2 };
  *
  * @throws {VectorLoadError} listing every problem found.
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assert } from "@std/assert";
  * import { loadVectors } from "./load.ts";
- * const vectors = await loadVectors();
- * console.log(vectors.length);
+ * const loaded = await loadVectors(); // the kit's own vectors, checked against the schema and the specification
+ * const kinds = new Set(loaded.map((l) => l.vector.kind));
+ * assert(kinds.has("codec") && kinds.has("server") && kinds.has("client"));
  * ```
  */
 export async function loadVectors(dir: URL = VECTORS_DIR): Promise<LoadedVector[]> {
@@ -90,12 +92,13 @@ export async function loadVectors(dir: URL = VECTORS_DIR): Promise<LoadedVector[
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { checkVector } from "./load.ts";
  * const problems = checkVector({
  *   id: "codec.ns.x", title: "x", kind: "codec", codec: "netstring", direction: "decode",
  *   requirements: ["ns.nope"], level: "MUST", tags: [], profile: "sockexec/1", input: "", expect: { values: [] },
  * }, "codec/x.json");
- * console.assert(problems.length === 1);
+ * assertEquals(problems.length, 1); // ns.nope is no requirement of the specification
  * ```
  */
 export function checkVector(vector: Vector, file: string): string[] {

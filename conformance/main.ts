@@ -1,5 +1,6 @@
 // The conformance runner: `deno task conformance --help`.
 import { formatAddress } from "../protocol/mod.ts";
+import { missingForAdapter } from "./bundled_adapters.ts";
 import { parseRunnerArgs, type RunnerOptions, USAGE, UsageError as CliUsageError } from "./cli.ts";
 import { runClientVectors } from "./client_runner.ts";
 import { runCodecVector } from "./codec_runner.ts";
@@ -7,7 +8,7 @@ import { loadVectors, VectorLoadError, VECTORS_DIR } from "./load.ts";
 import { jsonReport, junitReport, type ReportHeader, textReport } from "./report.ts";
 import { globMatcher, isSelected, parseExpectFail } from "./select.ts";
 import { runServerVectors } from "./server_runner.ts";
-import { fixedTarget, spawnTarget, TargetError } from "./target.ts";
+import { checkReachable, fixedTarget, spawnTarget, TargetError } from "./target.ts";
 import { type CaseResult, exitCodeOf, summarize } from "./verdict.ts";
 import type { ClientVector, CodecVector, ServerVector, Vector } from "./vector.ts";
 
@@ -24,6 +25,11 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const missing = options.bundled !== undefined && !options.list ? missingForAdapter(options.bundled) : [];
+  if (missing.length > 0) {
+    console.error(`conformance: the bundled adapter "${options.bundled!.name}" cannot run here: ${missing.join("; ")}`);
+    return 2;
+  }
   try {
     return await run(options);
   } catch (error) {
@@ -39,6 +45,21 @@ async function run(options: RunnerOptions): Promise<number> {
   const dir = options.vectors ? new URL(`file://${await Deno.realPath(options.vectors)}/`) : VECTORS_DIR;
   const all = (await loadVectors(dir)).map((l) => l.vector).filter((v) => v.kind === options.mode);
   const vectors = all.filter((v) => isSelected(v, options));
+  if (all.length === 0) {
+    console.error(`conformance: there are no ${options.mode} vectors in ${dir.pathname}; nothing was tested`);
+    return 2;
+  }
+  if (vectors.length === 0) {
+    const selection = [
+      ...(options.run.length > 0 ? [`--run ${options.run.join(",")}`] : []),
+      ...(options.skip.length > 0 ? [`--skip ${options.skip.join(",")}`] : []),
+    ];
+    console.error(
+      `conformance: ${selection.join(" ")} selects none of the ${all.length} ${options.mode} vectors` +
+        ` (--list shows them); nothing was tested`,
+    );
+    return 2;
+  }
   if (options.list) {
     for (const v of vectors) console.log(`${v.id.padEnd(48)} ${v.level.padEnd(6)} ${v.title}`);
     console.error(`${vectors.length} of ${all.length} ${options.mode} vectors`);
@@ -89,9 +110,11 @@ async function execute(
       caseTimeoutMs: options.timeoutMs,
       onResult,
     });
-    return { header: { mode: "client", subject: `adapter: ${options.adapter}` }, results };
+    const name = options.bundled === undefined ? "" : `${options.bundled.name}: `;
+    return { header: { mode: "client", subject: `adapter: ${name}${options.adapter}` }, results };
   }
   const t = options.target!;
+  if (t.kind === "address") await checkReachable(t.address); // else every case would fail the same way
   const target = t.kind === "spawn" ? spawnTarget(t.template) : fixedTarget(t.address);
   const results = await runServerVectors({
     target,

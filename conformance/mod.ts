@@ -7,9 +7,11 @@
  *
  * @example
  * ```ts
- * import { loadVectors, runCodecVector } from "./mod.ts";
- * const codec = (await loadVectors()).map((l) => l.vector).filter((v) => v.kind === "codec");
- * console.assert(codec.every((v) => runCodecVector(v).verdict === "PASS"));
+ * import { assertEquals } from "@std/assert";
+ * import { type CodecVector, loadVectors, runCodecVector, summarize } from "./mod.ts";
+ * const codec = (await loadVectors()).map((l) => l.vector).filter((v): v is CodecVector => v.kind === "codec");
+ * const summary = summarize(codec.map(runCodecVector));
+ * assertEquals([summary.vectors, summary.counts.PASS, summary.failures], [codec.length, codec.length, 0]);
  * ```
  *
  * @module
@@ -18,6 +20,7 @@
 export * from "./adapter.ts";
 export * from "./address.ts";
 export * from "./bytes.ts";
+export * from "./bundled_adapters.ts";
 export * from "./client_runner.ts";
 export * from "./codec_runner.ts";
 export * from "./load.ts";
@@ -31,4 +34,5 @@ export * from "./target.ts";
 export * from "./vector.ts";
 export * from "./verdict.ts";
 export * from "../protocol/errors.ts";
-export type { ExitStatus } from "../protocol/frames.ts";
+export type { ExitStatus } from "../protocol/pairs.ts";
+export type { Address } from "../protocol/address.ts";

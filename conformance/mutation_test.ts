@@ -38,8 +38,8 @@ const MUTANTS: readonly Mutant[] = [
   {
     name: "argc 0 is accepted",
     file: "protocol/request_parser.ts",
-    from: "if (argc === undefined || argc === 0) {",
-    to: "if (argc === undefined) {",
+    from: "if (b === _ZERO && this.#argc === 0) {",
+    to: "if (b === _ZERO && this.#argc === 0 && this.#length !== 1) {",
     caughtBy: ["codec.req.argc-zero"],
   },
 ];

@@ -9,9 +9,14 @@
  * Send a signal to a process group; a group that is gone is not an error.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { killGroup } from "./process.ts";
+ * // A shell and its own child, in a process group of their own.
+ * const child = new Deno.Command("sh", { args: ["-c", "sleep 30 & wait"], detached: true }).spawn();
  * killGroup(child.pid, "SIGTERM");
+ * assertEquals((await child.status).signal, "SIGTERM");
+ * killGroup(child.pid, "SIGTERM"); // a group that is gone is no error
  * ```
  */
 export function killGroup(pgid: number, signal: Deno.Signal): void {
@@ -27,9 +32,10 @@ export function killGroup(pgid: number, signal: Deno.Signal): void {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readText } from "./process.ts";
  * const text = await readText(ReadableStream.from([new TextEncoder().encode("hello")]), 3);
- * console.assert(text === "hel");
+ * assertEquals(text, "hel");
  * ```
  */
 export async function readText(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {

@@ -28,11 +28,14 @@ export interface DecodedResponse {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ResponseRecorder } from "./recorder.ts";
  * const r = new ResponseRecorder(performance.now());
  * r.add(new TextEncoder().encode("6:stdout,2:hi,8:exitcode,1:0,"));
  * r.close(false);
- * console.assert(r.decoded().statuses.length === 1 && r.total === 29);
+ * assertEquals(r.decoded().statuses, [{ exitCode: 0, signal: null }]);
+ * assertEquals(new TextDecoder().decode(r.decoded().stdout), "hi");
+ * assertEquals(r.total, 29);
  * ```
  */
 export class ResponseRecorder {

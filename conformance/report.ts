@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type CaseResult, summarize, type Summary, type Verdict } from "./verdict.ts";
+import { type CaseResult, summarize, type Summary, type Verdict, worstVerdict } from "./verdict.ts";
 
 /** What a report is about. */
 export interface ReportHeader {
@@ -16,15 +16,20 @@ export interface ReportHeader {
   readonly subject: string;
 }
 
-const _SEVERITY: Verdict[] = ["ERROR", "FAIL", "NON-STRICT", "PASS", "SKIP"];
-
 /**
  * The worst verdict per vector, with the runs that had it, in vector order.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { byVector } from "./report.ts";
- * console.assert(byVector([]).length === 0);
+ * import { caseResult } from "./verdict.ts";
+ * const v = { id: "server.x", kind: "server" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const [x] = byVector([
+ *   caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 }),
+ *   caseResult(v, { variant: "bytewise", verdict: "FAIL", reasons: ["lost a byte"], durationMs: 1 }),
+ * ]);
+ * assertEquals([x.id, x.verdict, x.runs.length, x.worst.map((r) => r.variant)], ["server.x", "FAIL", 2, ["bytewise"]]);
  * ```
  */
 export function byVector(
@@ -34,7 +39,7 @@ export function byVector(
   for (const r of results) groups.set(r.id, [...(groups.get(r.id) ?? []), r]);
   return [...groups].map(([id, runs]) => {
     const effective = (r: CaseResult): Verdict => (r.expectedFail && r.verdict === "FAIL" ? "SKIP" : r.verdict);
-    const verdict = _SEVERITY.find((v) => runs.some((r) => effective(r) === v)) ?? "PASS";
+    const verdict = worstVerdict(runs.map(effective));
     return { id, verdict, runs, worst: runs.filter((r) => effective(r) === verdict) };
   });
 }
@@ -44,8 +49,15 @@ export function byVector(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { textReport } from "./report.ts";
- * console.assert(textReport({ mode: "codec", subject: "x" }, [], false).includes("0 cases"));
+ * import { caseResult } from "./verdict.ts";
+ * const v = { id: "codec.x", kind: "codec" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const results = [caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 })];
+ * assertEquals(
+ *   textReport({ mode: "codec", subject: "protocol/" }, results, false),
+ *   "netspawn conformance: codec — protocol/\nPASS       codec.x\n\n1 vector, one run each: 1 PASS, 0 NON-STRICT, 0 FAIL, 0 SKIP, 0 ERROR\n",
+ * );
  * ```
  */
 export function textReport(header: ReportHeader, results: readonly CaseResult[], verbose: boolean): string {
@@ -82,26 +94,38 @@ function _lines(verdict: Verdict, label: string, r: CaseResult): string[] {
 }
 
 /**
- * One line with the counts.
+ * One line with the counts: of vectors (each with the worst verdict over its
+ * runs), then of runs (a vector runs whole, and again with its sends split),
+ * unless every vector ran once.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { summaryLine } from "./report.ts";
- * import { summarize } from "./verdict.ts";
- * console.assert(summaryLine(summarize([])).startsWith("0 cases"));
+ * import { caseResult, summarize } from "./verdict.ts";
+ * const v = { id: "server.x", kind: "server" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const s = summarize([
+ *   caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 }),
+ *   caseResult(v, { variant: "bytewise", verdict: "FAIL", reasons: ["lost a byte"], durationMs: 1 }),
+ * ]);
+ * assertEquals(
+ *   summaryLine(s),
+ *   "1 vector: 0 PASS, 0 NON-STRICT, 1 FAIL, 0 SKIP, 0 ERROR; 2 runs: 1 PASS, 0 NON-STRICT, 1 FAIL, 0 SKIP, 0 ERROR",
+ * );
  * ```
  */
 export function summaryLine(s: Summary): string {
-  const c = s.counts;
-  const total = Object.values(c).reduce((a, b) => a + b, 0);
+  const counts = (c: Readonly<Record<Verdict, number>>) =>
+    `${c.PASS} PASS, ${c["NON-STRICT"]} NON-STRICT, ${c.FAIL} FAIL, ${c.SKIP} SKIP, ${c.ERROR} ERROR`;
+  const vectors = `${s.vectors} ${s.vectors === 1 ? "vector" : "vectors"}`;
+  const runs = s.runs === s.vectors
+    ? `${vectors}, one run each: ${counts(s.counts)}`
+    : `${vectors}: ${counts(s.vectorCounts)}; ${s.runs} ${s.runs === 1 ? "run" : "runs"}: ${counts(s.counts)}`;
   const extra = [
-    s.expectedFailures ? `${s.expectedFailures} expected failures` : "",
-    s.unexpectedPasses ? `${s.unexpectedPasses} unexpected passes` : "",
+    s.expectedFailures ? `${s.expectedFailures} expected ${s.expectedFailures === 1 ? "failure" : "failures"}` : "",
+    s.unexpectedPasses ? `${s.unexpectedPasses} unexpected ${s.unexpectedPasses === 1 ? "pass" : "passes"}` : "",
   ].filter((x) => x);
-  return `${total} cases: ${c.PASS} PASS, ${
-    c["NON-STRICT"]
-  } NON-STRICT, ${c.FAIL} FAIL, ${c.SKIP} SKIP, ${c.ERROR} ERROR` +
-    (extra.length ? ` (${extra.join(", ")})` : "");
+  return runs + (extra.length ? ` (${extra.join(", ")})` : "");
 }
 
 /**
@@ -109,8 +133,13 @@ export function summaryLine(s: Summary): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { jsonReport } from "./report.ts";
- * console.assert(JSON.parse(jsonReport({ mode: "codec", subject: "x" }, [])).summary.failures === 0);
+ * import { caseResult } from "./verdict.ts";
+ * const v = { id: "codec.x", kind: "codec" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const results = [caseResult(v, { variant: "whole", verdict: "FAIL", reasons: ["wrong value"], durationMs: 1 })];
+ * const report = JSON.parse(jsonReport({ mode: "codec", subject: "protocol/" }, results));
+ * assertEquals([report.tool, report.summary.failures, report.results[0].reasons], ["netspawn-conformance", 1, ["wrong value"]]);
  * ```
  */
 export function jsonReport(header: ReportHeader, results: readonly CaseResult[]): string {
@@ -124,8 +153,14 @@ export function jsonReport(header: ReportHeader, results: readonly CaseResult[])
  *
  * @example
  * ```ts
+ * import { assertStringIncludes } from "@std/assert";
  * import { junitReport } from "./report.ts";
- * console.assert(junitReport({ mode: "codec", subject: "x" }, []).includes("<testsuites"));
+ * import { caseResult } from "./verdict.ts";
+ * const v = { id: "codec.ns.x", kind: "codec" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const results = [caseResult(v, { variant: "whole", verdict: "FAIL", reasons: ["wrong value"], durationMs: 1 })];
+ * const xml = junitReport({ mode: "codec", subject: "protocol/" }, results);
+ * assertStringIncludes(xml, '<testcase classname="codec.ns" name="codec.ns.x [whole]" time="0.001">');
+ * assertStringIncludes(xml, '<failure message="wrong value"></failure>');
  * ```
  */
 export function junitReport(header: ReportHeader, results: readonly CaseResult[]): string {

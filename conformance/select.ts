@@ -12,8 +12,10 @@ import type { Vector } from "./vector.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { globMatcher } from "./select.ts";
- * console.assert(globMatcher("server.exec.*")("server.exec.echo"));
+ * const matches = globMatcher("server.exec.*");
+ * assertEquals([matches("server.exec.echo"), matches("server.execute"), matches("client.exec.echo")], [true, false, false]);
  * ```
  */
 export function globMatcher(glob: string): (text: string) => boolean {
@@ -35,9 +37,11 @@ export interface Selection {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isSelected } from "./select.ts";
  * const v = { id: "server.exec.echo", tags: ["exec"] };
- * console.assert(isSelected(v, { run: ["tag:exec"] }) && !isSelected(v, { skip: ["server.*"] }));
+ * assertEquals([isSelected(v, { run: ["tag:exec"] }), isSelected(v, { run: ["tag:timing"] })], [true, false]);
+ * assertEquals(isSelected(v, { skip: ["server.*"] }), false);
  * ```
  */
 export function isSelected(vector: Pick<Vector, "id" | "tags">, selection: Selection): boolean {
@@ -52,8 +56,9 @@ export function isSelected(vector: Pick<Vector, "id" | "tags">, selection: Selec
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseExpectFail } from "./select.ts";
- * console.assert(parseExpectFail("a.b  # known\n\n# c\nd.*").length === 2);
+ * assertEquals(parseExpectFail("a.b  # known\n\n# c\nd.*"), ["a.b", "d.*"]);
  * ```
  */
 export function parseExpectFail(text: string): string[] {

@@ -22,6 +22,13 @@ export interface Variant {
   readonly name: string;
   /** Global byte offsets (over all sends) to split at, `bytewise`, or none. */
   readonly splits: readonly number[] | "bytewise" | null;
+  /**
+   * What `{tmp}` becomes in this run: a directory the run creates, and
+   * removes after it. Split points are offsets into the bytes sent, so the
+   * runner fixes `tmp` before it computes them (see `variantsOf`); without
+   * it, the run makes a fresh temporary directory.
+   */
+  readonly tmp?: string;
 }
 
 /** Options of a case run. */
@@ -77,7 +84,8 @@ export async function observeServerCase(
   options: CaseOptions = {},
 ): Promise<{ result: CaseResult; observation: ServerObservation }> {
   const started = performance.now();
-  const tmp = await Deno.makeTempDir({ prefix: "netspawn-conf-case-" });
+  const tmp = variant.tmp ?? await Deno.makeTempDir({ prefix: "netspawn-conf-case-" });
+  if (variant.tmp !== undefined) await Deno.mkdir(tmp, { recursive: true });
   try {
     const obs = await _observe(vector, server, variant, tmp, options);
     const strict = evaluateServer(vector.expect, obs);
@@ -315,7 +323,7 @@ function _encodeRequest(request: Extract<ServerStep, { request: unknown }>["requ
   const w = new RequestWriter();
   const parts = [w.argv(request.argv.map((a) => a.replaceAll("{tmp}", tmp)))];
   for (const chunk of request.stdin ?? []) parts.push(...w.stdin(bytesOf(chunk)));
-  if (request.end ?? true) parts.push(w.end());
+  if (request.end ?? true) parts.push(w.stdinEnd());
   return concatBytes(parts);
 }
 

@@ -36,10 +36,12 @@ export interface ServerObservation {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { mismatch } from "./server_expect.ts";
  * const hi = new TextEncoder().encode("hi\n");
- * console.assert(mismatch({ contains: "hi" }, hi) === undefined);
- * console.assert(mismatch("hello", hi) !== undefined);
+ * assertEquals(mismatch({ contains: "hi" }, hi), undefined);
+ * assertEquals(mismatch({ length: 3 }, hi), undefined);
+ * assertEquals(typeof mismatch("hello", hi), "string"); // what is wrong, for the report
  * ```
  */
 export function mismatch(match: BytesMatch, actual: Uint8Array): string | undefined {
@@ -68,12 +70,13 @@ export function mismatch(match: BytesMatch, actual: Uint8Array): string | undefi
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { evaluateServer } from "./server_expect.ts";
  * const findings = evaluateServer({ nothingSent: true }, {
  *   bytes: new Uint8Array(0), closedAt: 3, lastStepAt: 1, stepProblems: [], files: new Map(), pids: new Map(),
  *   decoded: { stdout: new Uint8Array(0), stderr: new Uint8Array(0), statuses: [], outputAfterStatus: false },
  * });
- * console.assert(findings.must.length === 0 && findings.should.length === 0);
+ * assertEquals(findings, { must: [], should: [] });
  * ```
  */
 export function evaluateServer(exp: ServerExpectation, obs: ServerObservation): Findings {

@@ -41,25 +41,59 @@ export interface ServerRunOptions extends CaseOptions {
   readonly onResult?: (result: CaseResult) => void;
 }
 
-/** The variants a vector runs in. */
-export function variantsOf(vector: ServerVector, mode: SplitMode, seed: number): Variant[] {
-  const variants: Variant[] = [{ name: "whole", splits: null }];
-  if (vector.split === false || mode === "none") return variants;
-  const total = sendBytes(vector.steps, "/tmp/x").reduce((n, b) => n + b.length, 0);
-  if (mode === "bytes") return [...variants, { name: "bytewise", splits: "bytewise" }];
-  if (mode === "every") {
-    return [...variants, ...splitPoints(total).map((p) => ({ name: `split@${p}`, splits: [p] }))];
+/** Digits of a run's number in its `{tmp}` directory name: every run of a vector sends as many bytes. */
+const _RUN_DIGITS = 6;
+
+/**
+ * The runs of a vector: `whole`, then its split re-runs. Run `i` gets
+ * `{tmp}` = `tmpRoot/NNNNNN` (`i` in six digits), a directory it creates and
+ * removes: the split points are computed on the bytes the `whole` run sends,
+ * and every other run's bytes differ from those only in the digits of its
+ * own directory, never in length, so the points fall where they were meant.
+ *
+ * @throws {RangeError} for more than 999,999 runs of one vector.
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { variantsOf } from "./server_runner.ts";
+ * import type { ServerVector } from "./vector.ts";
+ * const vector = {
+ *   id: "server.example.tmp", kind: "server", title: "t", level: "MUST", requirements: [], tags: [], profile: "sockexec/1",
+ *   steps: [{ request: { argv: ["touch", "{tmp}/f"] } }], expect: { status: { exitcode: 0 } },
+ * } as const satisfies ServerVector;
+ * const runs = variantsOf(vector, "every", 1, "/tmp/runs/0");
+ * // "1:2,5:touch,20:/tmp/runs/0/000000/f,0:," is 39 bytes: the whole run, then one split at each of 38 points.
+ * assertEquals(runs.length, 39);
+ * assertEquals(runs[0], { name: "whole", splits: null, tmp: "/tmp/runs/0/000000" });
+ * assertEquals(runs[38], { name: "split@38", splits: [38], tmp: "/tmp/runs/0/000038" });
+ * ```
+ */
+export function variantsOf(vector: ServerVector, mode: SplitMode, seed: number, tmpRoot: string): Variant[] {
+  const runs: { name: string; splits: Variant["splits"] }[] = [{ name: "whole", splits: null }];
+  const total = sendBytes(vector.steps, _runDir(tmpRoot, 0)).reduce((n, b) => n + b.length, 0);
+  if (vector.split === false || mode === "none") {
+    // the whole run only
+  } else if (mode === "bytes") {
+    runs.push({ name: "bytewise", splits: "bytewise" });
+  } else if (mode === "every") {
+    runs.push(...splitPoints(total).map((p) => ({ name: `split@${p}`, splits: [p] })));
+  } else {
+    const count = Number(mode.slice("random:".length));
+    const random = _random(seed ^ _hash(vector.id));
+    for (let i = 0; i < count && total > 1; i++) {
+      const points = [
+        ...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => 1 + Math.floor(random() * (total - 1)))),
+      ]
+        .sort((a, b) => a - b);
+      runs.push({ name: `split@${points.join(",")}`, splits: points });
+    }
   }
-  const count = Number(mode.slice("random:".length));
-  const random = _random(seed ^ _hash(vector.id));
-  for (let i = 0; i < count && total > 1; i++) {
-    const points = [
-      ...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => 1 + Math.floor(random() * (total - 1)))),
-    ]
-      .sort((a, b) => a - b);
-    variants.push({ name: `split@${points.join(",")}`, splits: points });
-  }
-  return variants;
+  if (runs.length >= 10 ** _RUN_DIGITS) throw new RangeError(`${vector.id}: ${runs.length} runs, at most 999999`);
+  return runs.map((run, i) => ({ ...run, tmp: _runDir(tmpRoot, i) }));
+}
+
+function _runDir(tmpRoot: string, run: number): string {
+  return `${tmpRoot}/${String(run).padStart(_RUN_DIGITS, "0")}`;
 }
 
 /**
@@ -79,15 +113,27 @@ export async function runServerVectors(options: ServerRunOptions): Promise<CaseR
     groups.set(key, [...(groups.get(key) ?? []), v]);
   }
   const results: CaseResult[] = [];
-  for (const [key, vectors] of groups) results.push(...await _runGroup(JSON.parse(key), vectors, options));
+  // Every run's {tmp} lives under one directory per vector in here (see variantsOf).
+  const root = await Deno.makeTempDir({ prefix: "netspawn-conf-run-" });
+  try {
+    for (const [key, vectors] of groups) results.push(...await _runGroup(JSON.parse(key), vectors, options, root));
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
   const order = new Map(options.vectors.map((v, i) => [v.id, i]));
   return results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
-async function _runGroup(args: string[], vectors: ServerVector[], options: ServerRunOptions): Promise<CaseResult[]> {
+async function _runGroup(
+  args: string[],
+  vectors: ServerVector[],
+  options: ServerRunOptions,
+  root: string,
+): Promise<CaseResult[]> {
   const { target } = options;
   const cases = vectors.flatMap((v) =>
-    variantsOf(v, options.split ?? "bytes", options.seed ?? 1).map((variant) => ({ v, variant }))
+    variantsOf(v, options.split ?? "bytes", options.seed ?? 1, `${root}/${options.vectors.indexOf(v)}`)
+      .map((variant) => ({ v, variant }))
   );
   const skipped = (v: ServerVector, why: string) => _special(v, "whole", "SKIP", why);
   const cannot = target.cannotStart(args);

@@ -2,7 +2,9 @@
 import { assert, assertEquals } from "@std/assert";
 import { _fake, _vectors, _verdicts } from "./_test_util.ts";
 import { runServerVectors, variantsOf } from "./server_runner.ts";
-import { fixedTarget, spawnTarget, TargetError } from "./target.ts";
+import { RequestParser } from "../protocol/mod.ts";
+import { fixedTarget, type ServerTarget, spawnTarget, TargetError } from "./target.ts";
+import type { ServerVector } from "./vector.ts";
 
 const canned = (args: string) => spawnTarget(_fake("canned_server.ts", `${args} {socket}`));
 const reply = (bytes: string) => canned(`--mode reply --reply '${JSON.stringify(bytes)}'`);
@@ -89,10 +91,74 @@ Deno.test("a server that cannot start is a harness ERROR for its cases", async (
 
 Deno.test("split variants: none, bytewise, every boundary, reproducible random points", async () => {
   const [echo] = await _vectors("server", ECHO); // "1:2,4:echo,5:hello,0:," is 22 bytes
-  assertEquals(variantsOf(echo, "none", 1).map((v) => v.name), ["whole"]);
-  assertEquals(variantsOf(echo, "bytes", 1).map((v) => v.name), ["whole", "bytewise"]);
-  assertEquals(variantsOf(echo, "every", 1).length, 1 + 21);
-  assertEquals(variantsOf(echo, "random:5", 7), variantsOf(echo, "random:5", 7));
+  assertEquals(variantsOf(echo, "none", 1, "/r").map((v) => v.name), ["whole"]);
+  assertEquals(variantsOf(echo, "bytes", 1, "/r").map((v) => v.name), ["whole", "bytewise"]);
+  assertEquals(variantsOf(echo, "every", 1, "/r").length, 1 + 21);
+  assertEquals(variantsOf(echo, "random:5", 7, "/r"), variantsOf(echo, "random:5", 7, "/r"));
+  assertEquals(variantsOf(echo, "bytes", 1, "/r").map((v) => v.tmp), ["/r/000000", "/r/000001"]);
   const [timing] = await _vectors("server", ["server.deadline.term"]);
-  assertEquals(variantsOf(timing, "every", 1).map((v) => v.name), ["whole"]);
+  assertEquals(variantsOf(timing, "every", 1, "/r").map((v) => v.name), ["whole"]);
+});
+
+/** A server in this process that records how many bytes each request had, and replies exit code 0. */
+async function _recordingTarget(): Promise<{ target: ServerTarget; lengths: number[]; close(): Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix: "netspawn-conf-test-" });
+  const listener = Deno.listen({ transport: "unix", path: `${dir}/s.sock` });
+  const lengths: number[] = [];
+  const serve = async (conn: Deno.Conn) => {
+    const parser = new RequestParser();
+    const buffer = new Uint8Array(65536);
+    let length = 0;
+    for (let done = false; !done;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      length += n;
+      parser.push(buffer.subarray(0, n));
+      for (let e = parser.next(); e !== undefined; e = parser.next()) done ||= e.type === "stdin-end";
+    }
+    lengths.push(length);
+    await conn.write(new TextEncoder().encode("8:exitcode,1:0,"));
+    conn.close();
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) serve(conn).catch(() => conn.close());
+  })();
+  const address = { transport: "unix" as const, path: `${dir}/s.sock` };
+  const instance = { address, exited: () => undefined, output: () => "", stop: () => Promise.resolve() };
+  const target: ServerTarget = {
+    description: "recording",
+    local: true,
+    cannotStart: () => undefined,
+    start: () => Promise.resolve(instance),
+  };
+  const close = async () => {
+    listener.close();
+    await accepting.catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  };
+  return { target, lengths, close };
+}
+
+Deno.test("split points fall in the bytes actually sent when a request names {tmp}", async () => {
+  const [echo] = await _vectors("server", ECHO);
+  const vector: ServerVector = {
+    ...echo,
+    id: "server.test.tmp-argv",
+    steps: [{ request: { argv: ["touch", "{tmp}/file"] } }],
+    expect: { status: { exitcode: 0 } },
+  };
+  const recording = await _recordingTarget();
+  try {
+    const results = await runServerVectors({ target: recording.target, vectors: [vector], split: "every", jobs: 2 });
+    assertEquals(results.filter((r) => r.verdict !== "PASS"), []);
+    // Every run sent a request of one length, and there is a split run at every boundary inside it.
+    const total = recording.lengths[0];
+    assertEquals(recording.lengths, Array(total).fill(total));
+    assertEquals(results.map((r) => r.variant), [
+      "whole",
+      ...Array.from({ length: total - 1 }, (_, i) => `split@${i + 1}`),
+    ]);
+  } finally {
+    await recording.close();
+  }
 });

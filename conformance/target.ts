@@ -9,7 +9,7 @@
 
 import { type Address, formatAddress, isLoopbackHost } from "../protocol/mod.ts";
 import { connect, unusedTcpPort } from "./address.ts";
-import { delay, pollUntil } from "./async.ts";
+import { delay, pollUntil, withDeadline } from "./async.ts";
 import { killGroup, readText } from "./process.ts";
 
 /** A running server. */
@@ -59,9 +59,12 @@ export class TargetError extends Error {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { fixedTarget } from "./target.ts";
  * const t = fixedTarget({ transport: "unix", path: "/run/netspawn.sock" });
- * console.assert(t.cannotStart(["-t", "2"]) !== undefined && t.cannotStart([]) === undefined);
+ * assertEquals([t.description, t.local], ["unix:/run/netspawn.sock", true]);
+ * assertEquals(t.cannotStart(["-t", "2"]), "needs a server started with -t 2 (use --spawn)");
+ * assertEquals(t.cannotStart([]), undefined);
  * ```
  */
 export function fixedTarget(address: Address): ServerTarget {
@@ -72,6 +75,44 @@ export function fixedTarget(address: Address): ServerTarget {
       args.length === 0 ? undefined : `needs a server started with ${args.join(" ")} (use --spawn)`,
     start: () => Promise.resolve({ address, exited: () => undefined, output: () => "", stop: () => Promise.resolve() }),
   };
+}
+
+/**
+ * Check that a server accepts connections at `address` (one connection,
+ * closed at once), so that a run against nothing stops with one clear error
+ * instead of failing every case.
+ *
+ * @throws {TargetError} naming the address and why it cannot be reached.
+ * @example
+ * ```ts
+ * import { assertRejects } from "@std/assert";
+ * import { checkReachable, TargetError } from "./target.ts";
+ * await assertRejects(
+ *   () => checkReachable({ transport: "unix", path: "/nonexistent/netspawn.sock" }),
+ *   TargetError,
+ *   "cannot connect to unix:/nonexistent/netspawn.sock: no such socket; is the server running? (--spawn starts one)",
+ * );
+ * ```
+ */
+export async function checkReachable(address: Address, timeoutMs = 5000): Promise<void> {
+  let conn: Deno.Conn;
+  try {
+    conn = await withDeadline(connect(address), timeoutMs, "connect");
+  } catch (error) {
+    throw new TargetError(
+      `cannot connect to ${formatAddress(address)}: ${
+        _connectFailure(error)
+      }; is the server running? (--spawn starts one)`,
+    );
+  }
+  conn.close();
+}
+
+function _connectFailure(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such socket";
+  if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Options of {@linkcode spawnTarget}. */
@@ -89,9 +130,12 @@ export interface SpawnOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { spawnTarget } from "./target.ts";
- * const t = spawnTarget("sockexec {socket}");
- * console.assert(t.local && t.cannotStart(["-t", "2"]) === undefined);
+ * const t = spawnTarget("perl server/launch.pl deno run -A server/main.ts {socket}");
+ * assertEquals([t.local, t.cannotStart(["-t", "2"])], [true, undefined]);
+ * const server = await spawnTarget("exec sleep 30 # {socket}", { readyTimeoutMs: 100 }).start([]).catch((e) => e);
+ * assertEquals(server.name, "TargetError"); // sleep never listens
  * ```
  */
 export function spawnTarget(template: string, options: SpawnOptions = {}): ServerTarget {
@@ -111,8 +155,10 @@ export function spawnTarget(template: string, options: SpawnOptions = {}): Serve
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { shellQuote } from "./target.ts";
- * console.assert(shellQuote("it's") === `'it'\\''s'`);
+ * assertEquals(shellQuote("it's"), `'it'\\''s'`);
+ * assertEquals(shellQuote("/tmp/a.sock"), "/tmp/a.sock");
  * ```
  */
 export function shellQuote(word: string): string {

@@ -42,9 +42,11 @@ export interface CaseResult {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { caseResult } from "./verdict.ts";
  * const v = { id: "codec.x", kind: "codec" as const, title: "t", level: "MUST" as const, requirements: ["ns.grammar"] };
- * console.assert(caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 }).id === "codec.x");
+ * const r = caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 });
+ * assertEquals([r.id, r.kind, r.variant, r.verdict], ["codec.x", "codec", "whole", "PASS"]);
  * ```
  */
 export function caseResult(
@@ -55,9 +57,35 @@ export function caseResult(
   return { id, kind, title, level, requirements, ...run };
 }
 
-/** Counts per verdict, and the derived outcome of a run. */
+/** How bad each verdict is, worst first (SKIP only when every run was skipped). */
+const _SEVERITY: readonly Verdict[] = ["ERROR", "FAIL", "NON-STRICT", "PASS", "SKIP"];
+
+/**
+ * The worst of a vector's verdicts (one per run): ERROR, then FAIL,
+ * NON-STRICT, PASS; SKIP only when every run was skipped.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { worstVerdict } from "./verdict.ts";
+ * assertEquals(worstVerdict(["PASS", "NON-STRICT", "PASS"]), "NON-STRICT");
+ * assertEquals(worstVerdict(["SKIP", "PASS"]), "PASS");
+ * assertEquals(worstVerdict([]), "PASS");
+ * ```
+ */
+export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
+  return _SEVERITY.find((v) => verdicts.includes(v)) ?? "PASS";
+}
+
+/** Counts per verdict, of vectors and of runs, and the derived outcome. */
 export interface Summary {
-  /** Cases per verdict. */
+  /** How many vectors ran (each in one run or more: whole, split, …). */
+  readonly vectors: number;
+  /** Vectors per verdict: each counted once, with the worst verdict over its runs. */
+  readonly vectorCounts: Readonly<Record<Verdict, number>>;
+  /** How many runs there were. */
+  readonly runs: number;
+  /** Runs per verdict. */
   readonly counts: Readonly<Record<Verdict, number>>;
   /** FAIL verdicts on cases listed as expected failures. */
   readonly expectedFailures: number;
@@ -70,25 +98,38 @@ export interface Summary {
 }
 
 /**
- * Count the verdicts of a run.
+ * Count the verdicts of the runs, and of the vectors they ran.
  *
  * @example
  * ```ts
- * import { summarize } from "./verdict.ts";
- * const s = summarize([]);
- * console.assert(s.failures === 0 && s.counts.PASS === 0);
+ * import { assertEquals } from "@std/assert";
+ * import { caseResult, summarize } from "./verdict.ts";
+ * const v = { id: "server.x", kind: "server" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const s = summarize([
+ *   caseResult(v, { variant: "whole", verdict: "PASS", reasons: [], durationMs: 1 }),
+ *   caseResult(v, { variant: "bytewise", verdict: "FAIL", reasons: ["lost a byte"], durationMs: 1 }),
+ * ]);
+ * assertEquals([s.vectors, s.vectorCounts.FAIL, s.runs, s.counts.PASS, s.counts.FAIL], [1, 1, 2, 1, 1]);
+ * assertEquals(s.failures, 1);
  * ```
  */
 export function summarize(results: readonly CaseResult[]): Summary {
   const counts: Record<Verdict, number> = { "PASS": 0, "NON-STRICT": 0, "FAIL": 0, "SKIP": 0, "ERROR": 0 };
+  const vectorCounts: Record<Verdict, number> = { ...counts };
+  const perVector = new Map<string, Verdict[]>();
   let expectedFailures = 0;
   let unexpectedPasses = 0;
   for (const r of results) {
     counts[r.verdict]++;
+    perVector.set(r.id, [...(perVector.get(r.id) ?? []), r.verdict]);
     if (r.expectedFail && r.verdict === "FAIL") expectedFailures++;
     if (r.expectedFail && (r.verdict === "PASS" || r.verdict === "NON-STRICT")) unexpectedPasses++;
   }
+  for (const verdicts of perVector.values()) vectorCounts[worstVerdict(verdicts)]++;
   return {
+    vectors: perVector.size,
+    vectorCounts,
+    runs: results.length,
     counts,
     expectedFailures,
     unexpectedPasses,
@@ -104,8 +145,12 @@ export function summarize(results: readonly CaseResult[]): Summary {
  *
  * @example
  * ```ts
- * import { exitCodeOf, summarize } from "./verdict.ts";
- * console.assert(exitCodeOf(summarize([])) === 0);
+ * import { assertEquals } from "@std/assert";
+ * import { caseResult, exitCodeOf, summarize } from "./verdict.ts";
+ * const v = { id: "server.x", kind: "server" as const, title: "t", level: "MUST" as const, requirements: [] };
+ * const run = (verdict: "PASS" | "FAIL" | "ERROR") => caseResult(v, { variant: "whole", verdict, reasons: [], durationMs: 1 });
+ * assertEquals([exitCodeOf(summarize([run("PASS")])), exitCodeOf(summarize([run("FAIL")]))], [0, 1]);
+ * assertEquals(exitCodeOf(summarize([run("FAIL"), run("ERROR")])), 2);
  * ```
  */
 export function exitCodeOf(summary: Summary): 0 | 1 | 2 {
@@ -120,9 +165,15 @@ export function exitCodeOf(summary: Summary): 0 | 1 | 2 {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { judge } from "./verdict.ts";
- * console.assert(judge({ must: [], should: [] }, []).verdict === "PASS");
- * console.assert(judge({ must: ["wrong status"], should: [] }, []).verdict === "FAIL");
+ * assertEquals(judge({ must: [], should: [] }, []), { verdict: "PASS", reasons: [] });
+ * assertEquals(judge({ must: ["wrong status"], should: [] }, []), { verdict: "FAIL", reasons: ["wrong status"] });
+ * const sockexecLike = { reason: "closes without a byte, as sockexec does", findings: { must: [], should: [] } };
+ * assertEquals(judge({ must: ["no status"], should: [] }, [sockexecLike]), {
+ *   verdict: "NON-STRICT",
+ *   reasons: ["closes without a byte, as sockexec does"],
+ * });
  * ```
  */
 export function judge(

@@ -6,7 +6,7 @@
 
 import { concatBytes } from "./bytes.ts";
 import { runParser } from "./drive.ts";
-import type { ExitStatus, OutputStream } from "./frames.ts";
+import type { ExitStatus, OutputStream } from "./pairs.ts";
 import { ResponseParser } from "./response_parser.ts";
 import {
   type ExchangeAction,

@@ -33,11 +33,12 @@ export type Address =
  * @throws {UsageError} `INVALID_ARGUMENT` for an empty address, a bad port, or a malformed `tcp://` or `[…]` form.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseAddress } from "./address.ts";
  * const tcp = parseAddress("tcp://[::1]:7000");
- * console.assert(tcp.transport === "tcp" && tcp.hostname === "::1" && tcp.port === 7000);
+ * assert(tcp.transport === "tcp" && tcp.hostname === "::1" && tcp.port === 7000);
  * const unix = parseAddress("/run/netspawn.sock");
- * console.assert(unix.transport === "unix" && unix.path === "/run/netspawn.sock");
+ * assert(unix.transport === "unix" && unix.path === "/run/netspawn.sock");
  * ```
  */
 export function parseAddress(text: string): Address {
@@ -58,9 +59,10 @@ export function parseAddress(text: string): Address {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { formatAddress, parseAddress } from "./address.ts";
- * console.assert(formatAddress(parseAddress("[::1]:7000")) === "tcp://[::1]:7000");
- * console.assert(formatAddress(parseAddress("x.sock")) === "unix:x.sock");
+ * assert(formatAddress(parseAddress("[::1]:7000")) === "tcp://[::1]:7000");
+ * assert(formatAddress(parseAddress("x.sock")) === "unix:x.sock");
  * ```
  */
 export function formatAddress(address: Address): string {
@@ -75,9 +77,10 @@ export function formatAddress(address: Address): string {
  * @throws {UsageError} `INVALID_ARGUMENT` as {@linkcode parseAddress} does, or for a malformed object.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { toAddress } from "./address.ts";
- * console.assert(toAddress("unix:/x").transport === "unix");
- * console.assert(toAddress({ transport: "tcp", hostname: "127.0.0.1", port: 1 }).transport === "tcp");
+ * assert(toAddress("unix:/x").transport === "unix");
+ * assert(toAddress({ transport: "tcp", hostname: "127.0.0.1", port: 1 }).transport === "tcp");
  * ```
  */
 export function toAddress(address: string | Address): Address {
@@ -150,9 +153,10 @@ function _invalid(text: unknown, why: string): UsageError {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { isLoopbackHost } from "./address.ts";
- * console.assert(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1"));
- * console.assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
+ * assert(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1"));
+ * assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
  * ```
  */
 export function isLoopbackHost(hostname: string): boolean {

@@ -32,11 +32,12 @@ export interface ParseOutcome<E> {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { runParser } from "./drive.ts";
  * import { ResponseParser } from "./response_parser.ts";
  * const bytes = new TextEncoder().encode("8:exitcode,1:0,");
  * const { events, error } = runParser(new ResponseParser(), [bytes.subarray(0, 4), bytes.subarray(4)]);
- * console.assert(error === undefined && events.length === 2);
+ * assert(error === undefined && events.length === 2);
  * ```
  */
 export function runParser<E>(

@@ -76,7 +76,7 @@ export const ERROR_CODES = {
     layer: "request",
     description: "The stream ended between netstrings before argv was complete.",
   },
-  UNKNOWN_FRAME_TYPE: {
+  UNKNOWN_PAIR_TYPE: {
     layer: "response",
     description: "A response pair's type is not one of stdout, stderr, exitcode, termsig.",
   },
@@ -92,7 +92,7 @@ export const ERROR_CODES = {
     layer: "response",
     description: "A second exitcode or termsig pair arrived.",
   },
-  EOF_IN_FRAME: {
+  EOF_IN_PAIR: {
     layer: "response",
     description: "The stream ended between the type and the value of a response pair.",
   },
@@ -129,9 +129,10 @@ export type UsageErrorCode = Exclude<ErrorCode, ProtocolErrorCode>;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ProtocolError } from "./errors.ts";
  * const e = new ProtocolError("LEADING_ZERO", 0, "netstring length 01 has a leading zero");
- * console.assert(e.code === "LEADING_ZERO" && e.offset === 0);
+ * assert(e.code === "LEADING_ZERO" && e.offset === 0);
  * ```
  */
 export class ProtocolError extends Error {
@@ -155,9 +156,10 @@ export class ProtocolError extends Error {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { UsageError } from "./errors.ts";
  * const e = new UsageError("INVALID_STATE", "stdin before argv");
- * console.assert(e.code === "INVALID_STATE");
+ * assert(e.code === "INVALID_STATE");
  * ```
  */
 export class UsageError extends Error {

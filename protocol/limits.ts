@@ -165,9 +165,10 @@ export const DEFAULT_CODEC_LIMITS: CodecLimits = {
  * @throws {UsageError} `INVALID_ARGUMENT` naming the offending limit.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { resolveCodecLimits } from "./limits.ts";
  * const limits = resolveCodecLimits({ maxArgc: 8 });
- * console.assert(limits.maxArgc === 8 && limits.maxLengthDigits === 10);
+ * assert(limits.maxArgc === 8 && limits.maxLengthDigits === 10);
  * ```
  */
 export function resolveCodecLimits(partial: Partial<CodecLimits> = {}): CodecLimits {

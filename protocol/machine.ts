@@ -55,6 +55,7 @@ export interface MachineSpec<S extends string, I extends string, E extends strin
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { TransitionTable } from "./machine.ts";
  * const table = new TransitionTable({
  *   name: "door", role: "server", direction: "emit", summary: "A door.",
@@ -62,7 +63,7 @@ export interface MachineSpec<S extends string, I extends string, E extends strin
  *   initial: "shut", terminal: ["open"],
  *   transitions: [{ from: "shut", on: "push", to: "open" }],
  * });
- * console.assert(table.step("shut", "push").to === "open");
+ * assert(table.step("shut", "push").to === "open");
  * ```
  */
 export class TransitionTable<S extends string, I extends string, E extends string = string, X extends string = string> {

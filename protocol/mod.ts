@@ -7,11 +7,12 @@
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeRequest, RequestParser } from "./mod.ts";
  * const parser = new RequestParser();
  * parser.push(encodeRequest({ argv: ["echo", "hi"] }));
  * const event = parser.next();
- * console.assert(event?.type === "argv");
+ * assert(event?.type === "argv");
  * ```
  *
  * @module
@@ -22,7 +23,7 @@ export * from "./address.ts";
 export * from "./bytes.ts";
 export * from "./drive.ts";
 export * from "./examples.ts";
-export * from "./frames.ts";
+export * from "./pairs.ts";
 export * from "./grammar.ts";
 export * from "./limits.ts";
 export * from "./machine.ts";

@@ -59,17 +59,18 @@ export interface NetstringOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { NetstringReader } from "./netstring.ts";
  * const reader = new NetstringReader();
  * reader.push(new TextEncoder().encode("5:hel"));
- * console.assert(reader.next()?.kind === "begin");
- * console.assert(reader.next()?.kind === "data"); // "hel"
- * console.assert(reader.next() === undefined); // needs more input
+ * assert(reader.next()?.kind === "begin");
+ * assert(reader.next()?.kind === "data"); // "hel"
+ * assert(reader.next() === undefined); // needs more input
  * reader.push(new TextEncoder().encode("lo,"));
  * reader.next(); // data "lo"
- * console.assert(reader.next()?.kind === "end");
+ * assert(reader.next()?.kind === "end");
  * reader.end();
- * console.assert(reader.next()?.kind === "eof");
+ * assert(reader.next()?.kind === "eof");
  * ```
  */
 export class NetstringReader {
@@ -268,14 +269,15 @@ export class NetstringReader {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { NetstringDecoder } from "./netstring.ts";
  * const decoder = new NetstringDecoder();
  * decoder.push(new TextEncoder().encode("3:abc,0:,1:"));
- * console.assert(decoder.next()?.length === 3 && decoder.next()?.length === 0);
- * console.assert(decoder.next() === undefined); // "1:" needs more input
+ * assert(decoder.next()?.length === 3 && decoder.next()?.length === 0);
+ * assert(decoder.next() === undefined); // "1:" needs more input
  * decoder.push(new TextEncoder().encode("x,"));
  * decoder.end();
- * console.assert(decoder.next()?.length === 1 && decoder.next() === undefined);
+ * assert(decoder.next()?.length === 1 && decoder.next() === undefined);
  * ```
  */
 export class NetstringDecoder {
@@ -338,9 +340,10 @@ export class NetstringDecoder {
  * @throws {ProtocolError} on a grammar or limit violation, or if the input ends inside a netstring.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { decodeNetstrings } from "./netstring.ts";
  * const [a, b] = decodeNetstrings(new TextEncoder().encode("1:1,5:uname,"));
- * console.assert(new TextDecoder().decode(b) === "uname" && a.length === 1);
+ * assert(new TextDecoder().decode(b) === "uname" && a.length === 1);
  * ```
  */
 export function decodeNetstrings(bytes: Uint8Array, options: NetstringOptions = {}): Uint8Array[] {
@@ -357,8 +360,9 @@ export function decodeNetstrings(bytes: Uint8Array, options: NetstringOptions = 
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { netstringHeader } from "./netstring.ts";
- * console.assert(new TextDecoder().decode(netstringHeader(42)) === "42:");
+ * assert(new TextDecoder().decode(netstringHeader(42)) === "42:");
  * ```
  */
 export function netstringHeader(length: number): Uint8Array {
@@ -374,9 +378,10 @@ export function netstringHeader(length: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeNetstringParts } from "./netstring.ts";
  * const parts = encodeNetstringParts("hi");
- * console.assert(parts.length === 3 && parts[2][0] === 0x2c);
+ * assert(parts.length === 3 && parts[2][0] === 0x2c);
  * ```
  */
 export function encodeNetstringParts(payload: Uint8Array | string): [Uint8Array, Uint8Array, Uint8Array] {
@@ -389,8 +394,9 @@ export function encodeNetstringParts(payload: Uint8Array | string): [Uint8Array,
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeNetstring } from "./netstring.ts";
- * console.assert(new TextDecoder().decode(encodeNetstring("hello")) === "5:hello,");
+ * assert(new TextDecoder().decode(encodeNetstring("hello")) === "5:hello,");
  * ```
  */
 export function encodeNetstring(payload: Uint8Array | string): Uint8Array {
@@ -402,8 +408,9 @@ export function encodeNetstring(payload: Uint8Array | string): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeNetstrings } from "./netstring.ts";
- * console.assert(new TextDecoder().decode(encodeNetstrings(["1", "true", ""])) === "1:1,4:true,0:,");
+ * assert(new TextDecoder().decode(encodeNetstrings(["1", "true", ""])) === "1:1,4:true,0:,");
  * ```
  */
 export function encodeNetstrings(payloads: readonly (Uint8Array | string)[]): Uint8Array {

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { _normalRequest, _normalResponse, _run, _splitAt, concat } from "./_test_util.ts";
 import { type ParseOutcome, runParser } from "./drive.ts";
 import { ProtocolError } from "./errors.ts";
-import type { ExitStatus } from "./frames.ts";
+import type { ExitStatus } from "./pairs.ts";
 import { decodeNetstrings, encodeNetstrings, NetstringDecoder } from "./netstring.ts";
 import { RequestParser } from "./request_parser.ts";
 import { RequestWriter } from "./request_writer.ts";
@@ -54,7 +54,7 @@ const outputArb = fc.array(fc.tuple(fc.constantFrom("stdout" as const, "stderr" 
 
 function encodeReq(r: { argv: Uint8Array[]; stdin: Uint8Array[]; end: boolean }): Uint8Array {
   const w = new RequestWriter();
-  return concat([w.argv(r.argv), ...r.stdin.flatMap((c) => w.stdin(c)), ...(r.end ? [w.end()] : [])]);
+  return concat([w.argv(r.argv), ...r.stdin.flatMap((c) => w.stdin(c)), ...(r.end ? [w.stdinEnd()] : [])]);
 }
 
 function encodeResp(out: [("stdout" | "stderr"), Uint8Array][], status: ExitStatus): Uint8Array {

@@ -121,7 +121,7 @@ const _NINE = 0x39;
  * import { assertEquals } from "@std/assert";
  * import { RequestParser } from "./request_parser.ts";
  * const parser = new RequestParser();
- * parser.push(new TextEncoder().encode("1:2,4:echo,2:hi,0:,q"));
+ * parser.push(new TextEncoder().encode("1:1,3:cat,2:hi,0:,q"));
  * assertEquals(parser.next()?.type, "argv");
  * assertEquals(parser.next()?.type, "stdin");
  * assertEquals(parser.next()?.type, "stdin-end");

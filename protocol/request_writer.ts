@@ -54,12 +54,13 @@ export type Arg = string | Uint8Array;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { RequestWriter } from "./request_writer.ts";
  * const w = new RequestWriter();
  * const text = (b: Uint8Array) => new TextDecoder().decode(b);
- * console.assert(text(w.argv(["cat"])) === "1:1,3:cat,");
- * console.assert(w.stdin("hi").map(text).join("") === "2:hi,");
- * console.assert(text(w.end()) === "0:,");
+ * assert(text(w.argv(["cat"])) === "1:1,3:cat,");
+ * assert(w.stdin("hi").map(text).join("") === "2:hi,");
+ * assert(text(w.stdinEnd()) === "0:,");
  * ```
  */
 export class RequestWriter {
@@ -94,7 +95,7 @@ export class RequestWriter {
    * The end marker `0:,`.
    * @throws {UsageError} `INVALID_STATE` before argv or after the end marker.
    */
-  end(): Uint8Array {
+  stdinEnd(): Uint8Array {
     this.#fire("stdin-end");
     return _utf8("0:,");
   }
@@ -111,8 +112,9 @@ export class RequestWriter {
  * @throws {UsageError} `INVALID_ARGUMENT` naming the problem.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { validateArgv } from "./request_writer.ts";
- * console.assert(validateArgv(["echo", "hi"]).length === 2);
+ * assert(validateArgv(["echo", "hi"]).length === 2);
  * ```
  */
 export function validateArgv(argv: readonly Arg[]): Uint8Array[] {
@@ -139,15 +141,16 @@ export interface Request {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { encodeRequest } from "./request_writer.ts";
  * const bytes = encodeRequest({ argv: ["echo", "hello"] });
- * console.assert(new TextDecoder().decode(bytes) === "1:2,4:echo,5:hello,0:,");
+ * assert(new TextDecoder().decode(bytes) === "1:2,4:echo,5:hello,0:,");
  * ```
  */
 export function encodeRequest(request: Request): Uint8Array {
   const w = new RequestWriter();
   const parts = [w.argv(request.argv)];
   if (request.stdin !== undefined) parts.push(...w.stdin(request.stdin));
-  if (request.end ?? true) parts.push(w.end());
+  if (request.end ?? true) parts.push(w.stdinEnd());
   return concatBytes(parts);
 }

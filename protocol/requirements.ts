@@ -216,8 +216,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
     level: "MUST",
     party: "receiver",
     profiles: P,
-    text: "The types are stdout, stderr, exitcode and termsig. A receiver rejects any other (UNKNOWN_FRAME_TYPE).",
-    errors: ["UNKNOWN_FRAME_TYPE"],
+    text: "The types are stdout, stderr, exitcode and termsig. A receiver rejects any other (UNKNOWN_PAIR_TYPE).",
+    errors: ["UNKNOWN_PAIR_TYPE"],
     sockexec: "Sends 'unknown' through a bug.",
   },
   {
@@ -291,8 +291,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
     level: "MUST",
     party: "receiver",
     profiles: P,
-    text: "Input that ends between the type and the value of a pair is an error (EOF_IN_FRAME).",
-    errors: ["EOF_IN_FRAME"],
+    text: "Input that ends between the type and the value of a pair is an error (EOF_IN_PAIR).",
+    errors: ["EOF_IN_PAIR"],
   },
   // Server behaviour
   {
@@ -484,8 +484,9 @@ export const REQUIREMENTS: readonly Requirement[] = [
  * @throws {Error} for an unknown id.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { requirement } from "./requirements.ts";
- * console.assert(requirement("ns.comma").level === "MUST");
+ * assert(requirement("ns.comma").level === "MUST");
  * ```
  */
 export function requirement(id: string): Requirement {

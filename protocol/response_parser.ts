@@ -9,15 +9,15 @@ import { _show, _text } from "./_bytes.ts";
 import { _TableParser } from "./_netstring_machine.ts";
 import {
   type ExitStatus,
-  frameTypeOf,
   isSignalNameValue,
   MAX_EXITCODE_LENGTH,
-  MAX_FRAME_TYPE_LENGTH,
+  MAX_PAIR_TYPE_LENGTH,
   MAX_TERMSIG_LENGTH,
   type OutputStream,
+  pairTypeOf,
   parseExitCode,
   type StatusType,
-} from "./frames.ts";
+} from "./pairs.ts";
 import { type CodecLimits, resolveCodecLimits } from "./limits.ts";
 import { type MachineSpec, type TableError, type Transition, TransitionTable } from "./machine.ts";
 
@@ -76,20 +76,20 @@ export const RESPONSE_PARSER_SPEC: MachineSpec<ResponseState, ResponseInput, Res
   transitions: [
     { from: "type", on: "output-type", to: "output" },
     { from: "type", on: "status-type", to: "status" },
-    { from: "type", on: "unknown-type", to: "failed", error: "UNKNOWN_FRAME_TYPE" },
+    { from: "type", on: "unknown-type", to: "failed", error: "UNKNOWN_PAIR_TYPE" },
     { from: "type", on: "eof", to: "failed", error: "CLOSED_WITHOUT_STATUS" },
     { from: "output", on: "output-data", to: "type" },
-    { from: "output", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
+    { from: "output", on: "eof", to: "failed", error: "EOF_IN_PAIR" },
     { from: "status", on: "status-value", to: "late-type", emits: ["status"] },
     { from: "status", on: "bad-exitcode", to: "failed", error: "BAD_EXITCODE" },
     { from: "status", on: "bad-termsig", to: "failed", error: "BAD_TERMSIG" },
-    { from: "status", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
+    { from: "status", on: "eof", to: "failed", error: "EOF_IN_PAIR" },
     { from: "late-type", on: "output-type", to: "late-output" },
     { from: "late-type", on: "status-type", to: "failed", error: "DUPLICATE_STATUS" },
-    { from: "late-type", on: "unknown-type", to: "failed", error: "UNKNOWN_FRAME_TYPE" },
+    { from: "late-type", on: "unknown-type", to: "failed", error: "UNKNOWN_PAIR_TYPE" },
     { from: "late-type", on: "eof", to: "ended", emits: ["end"] },
     { from: "late-output", on: "output-data", to: "late-type" },
-    { from: "late-output", on: "eof", to: "failed", error: "EOF_IN_FRAME" },
+    { from: "late-output", on: "eof", to: "failed", error: "EOF_IN_PAIR" },
     ..._OPEN.map((from): ResponseTransition => ({
       from,
       on: "framing-error",
@@ -125,14 +125,15 @@ export interface ResponseParserOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ResponseParser } from "./response_parser.ts";
  * const parser = new ResponseParser();
  * parser.push(new TextEncoder().encode("6:stdout,6:Linux\n,8:exitcode,1:0,"));
  * parser.end();
- * console.assert(parser.next()?.type === "stdout");
+ * assert(parser.next()?.type === "stdout");
  * const status = parser.next();
- * console.assert(status?.type === "status" && status.status.exitCode === 0);
- * console.assert(parser.next()?.type === "end");
+ * assert(status?.type === "status" && status.status.exitCode === 0);
+ * assert(parser.next()?.type === "end");
  * ```
  */
 export class ResponseParser {
@@ -207,7 +208,7 @@ export class ResponseParser {
           `${this.#statusType} value of ${length} bytes`,
         );
       }
-    } else if (length < 6 || length > MAX_FRAME_TYPE_LENGTH) {
+    } else if (length < 6 || length > MAX_PAIR_TYPE_LENGTH) {
       this.#core.fire("unknown-type", offset, `pair type of ${length} bytes`);
     }
     this.#buffer = new Uint8Array(length);
@@ -226,7 +227,7 @@ export class ResponseParser {
     const payload = this.#buffer!;
     this.#buffer = undefined;
     if (this.state === "status") return this.#endStatus(payload);
-    const type = frameTypeOf(payload);
+    const type = pairTypeOf(payload);
     if (type === undefined) {
       return this.#core.fire("unknown-type", this.#start, `unknown pair type "${_show(payload)}"`);
     }

@@ -49,12 +49,12 @@ Deno.test("output is binary-safe", () => {
 });
 
 Deno.test("rejects unknown pair types, at the length when it rules them out", () => {
-  assertEquals(parse("7:unknown,1:x,8:exitcode,1:0,"), "error:UNKNOWN_FRAME_TYPE@0");
-  assertEquals(parse("6:STDOUT,1:x,"), "error:UNKNOWN_FRAME_TYPE@0");
-  assertEquals(parse("5:"), "error:UNKNOWN_FRAME_TYPE@0");
-  assertEquals(parse("9:"), "error:UNKNOWN_FRAME_TYPE@0");
-  assertEquals(parse("0:,"), "error:UNKNOWN_FRAME_TYPE@0");
-  assertEquals(parse("8:exitcode,1:0,7:unknown,0:,"), [exit(0), "error:UNKNOWN_FRAME_TYPE@15"].join(" "));
+  assertEquals(parse("7:unknown,1:x,8:exitcode,1:0,"), "error:UNKNOWN_PAIR_TYPE@0");
+  assertEquals(parse("6:STDOUT,1:x,"), "error:UNKNOWN_PAIR_TYPE@0");
+  assertEquals(parse("5:"), "error:UNKNOWN_PAIR_TYPE@0");
+  assertEquals(parse("9:"), "error:UNKNOWN_PAIR_TYPE@0");
+  assertEquals(parse("0:,"), "error:UNKNOWN_PAIR_TYPE@0");
+  assertEquals(parse("8:exitcode,1:0,7:unknown,0:,"), [exit(0), "error:UNKNOWN_PAIR_TYPE@15"].join(" "));
 });
 
 Deno.test("rejects malformed status values", () => {
@@ -74,9 +74,9 @@ Deno.test("exactly one status", () => {
 });
 
 Deno.test("end of input inside a pair", () => {
-  assertEquals(parse("6:stdout,"), "error:EOF_IN_FRAME@9");
-  assertEquals(parse("8:exitcode,"), "error:EOF_IN_FRAME@11");
-  assertEquals(parse("8:exitcode,1:0,6:stderr,"), [exit(0), "error:EOF_IN_FRAME@24"].join(" "));
+  assertEquals(parse("6:stdout,"), "error:EOF_IN_PAIR@9");
+  assertEquals(parse("8:exitcode,"), "error:EOF_IN_PAIR@11");
+  assertEquals(parse("8:exitcode,1:0,6:stderr,"), [exit(0), "error:EOF_IN_PAIR@24"].join(" "));
   assertEquals(parse("6:stdout,5:hel"), [out("stdout", "hel"), "error:EOF_IN_PAYLOAD@14"].join(" "));
   assertEquals(parse("6:std"), "error:EOF_IN_PAYLOAD@5");
   assertEquals(parse("8:exitcode,1:0,6"), [exit(0), "error:EOF_IN_LENGTH@16"].join(" "));

@@ -8,7 +8,7 @@
 import { _toBytes, _utf8 } from "./_bytes.ts";
 import { concatBytes } from "./bytes.ts";
 import { UsageError } from "./errors.ts";
-import { type ExitStatus, isSignalNameValue, type OutputStream, statusValue } from "./frames.ts";
+import { type ExitStatus, isSignalNameValue, type OutputStream, statusValue } from "./pairs.ts";
 import { LIMITS } from "./limits.ts";
 import { type MachineSpec, TransitionTable } from "./machine.ts";
 import { encodeNetstring, netstringHeader } from "./netstring.ts";
@@ -67,7 +67,6 @@ export interface ResponseWriterOptions {
  *
  * @example
  * ```ts
- * import { ResponseWriter } from "./response_writer.ts";
  * import { assertEquals } from "@std/assert";
  * import { ResponseWriter } from "./response_writer.ts";
  * const w = new ResponseWriter({ maxPairBytes: 4 });

@@ -13,7 +13,7 @@
  */
 
 import { ProtocolError } from "./errors.ts";
-import type { ExitStatus, OutputStream } from "./frames.ts";
+import type { ExitStatus, OutputStream } from "./pairs.ts";
 import { type CodecLimits, LIMITS } from "./limits.ts";
 import { type MachineSpec, type Transition, TransitionTable } from "./machine.ts";
 import { OutputBudget } from "./output_budget.ts";

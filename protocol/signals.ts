@@ -56,8 +56,9 @@ export const UNKNOWN_SIGNAL_NAME = "???";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { signalName } from "./signals.ts";
- * console.assert(signalName(9) === "KILL" && signalName(40) === "RTMIN+6");
+ * assert(signalName(9) === "KILL" && signalName(40) === "RTMIN+6");
  * ```
  */
 export function signalName(signo: number): string {
@@ -74,9 +75,10 @@ export function signalName(signo: number): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { signalNumber } from "./signals.ts";
- * console.assert(signalNumber("TERM") === 15 && signalNumber("SIGKILL") === 9);
- * console.assert(signalNumber("???") === undefined);
+ * assert(signalNumber("TERM") === 15 && signalNumber("SIGKILL") === 9);
+ * assert(signalNumber("???") === undefined);
  * ```
  */
 export function signalNumber(name: string): number | undefined {

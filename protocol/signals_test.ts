@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { isSignalNameValue } from "./frames.ts";
+import { isSignalNameValue } from "./pairs.ts";
 import { signalName, signalNumber, UNKNOWN_SIGNAL_NAME } from "./signals.ts";
 
 Deno.test("signal names and numbers round-trip for every Linux signal", () => {

@@ -7,7 +7,7 @@
  */
 
 import { ERROR_CODES, type ErrorCode, type ErrorCodeInfo } from "./errors.ts";
-import { FRAME_TYPES, type FrameType } from "./frames.ts";
+import { PAIR_TYPES, type PairType } from "./pairs.ts";
 import { GRAMMAR, type GrammarRule } from "./grammar.ts";
 import { type LimitInfo, type LimitName, LIMITS } from "./limits.ts";
 import type { MachineSpec } from "./machine.ts";
@@ -23,7 +23,7 @@ import { SERVER_EXCHANGE_SPEC } from "./server_exchange.ts";
 export type AnyMachineSpec = MachineSpec<string, string, string, string>;
 
 /** What each response pair type carries. */
-export const FRAME_TYPE_MEANINGS: Readonly<Record<(typeof FRAME_TYPES)[number], string>> = {
+export const PAIR_TYPE_MEANINGS: Readonly<Record<(typeof PAIR_TYPES)[number], string>> = {
   stdout: "Bytes the program wrote to its stdout (a read of the pipe becomes pairs of at most maxPairBytes).",
   stderr: "Bytes the program wrote to its stderr (a read of the pipe becomes pairs of at most maxPairBytes).",
   exitcode: "The program exited; the value is its exit code, a canonical decimal from 0 to 255.",
@@ -41,7 +41,7 @@ export interface Spec {
   /** The wire grammar. */
   readonly grammar: readonly GrammarRule[];
   /** Response pair types and what they carry. */
-  readonly frameTypes: readonly { readonly type: FrameType; readonly meaning: string }[];
+  readonly pairTypes: readonly { readonly type: PairType; readonly meaning: string }[];
   /** The state machines: the two writers, the two parsers, and the server's exchange that joins them. */
   readonly machines: readonly AnyMachineSpec[];
   /** Every named limit. */
@@ -58,7 +58,7 @@ export const SPEC: Spec = {
   version: "1.0.0",
   profiles: PROFILES,
   grammar: GRAMMAR,
-  frameTypes: FRAME_TYPES.map((type) => ({ type, meaning: FRAME_TYPE_MEANINGS[type] })),
+  pairTypes: PAIR_TYPES.map((type) => ({ type, meaning: PAIR_TYPE_MEANINGS[type] })),
   machines: [
     REQUEST_WRITER_SPEC as AnyMachineSpec,
     REQUEST_PARSER_SPEC as AnyMachineSpec,

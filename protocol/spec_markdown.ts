@@ -13,9 +13,10 @@ import type { AnyMachineSpec, Spec } from "./spec.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { SPEC } from "./spec.ts";
  * import { renderSpecMarkdown } from "./spec_markdown.ts";
- * console.assert(renderSpecMarkdown(SPEC).startsWith("# The sockexec netstring exec protocol"));
+ * assert(renderSpecMarkdown(SPEC).startsWith("# The sockexec netstring exec protocol"));
  * ```
  */
 export function renderSpecMarkdown(spec: Spec): string {
@@ -30,7 +31,7 @@ export function renderSpecMarkdown(spec: Spec): string {
     _section("Grammar", _grammar(spec)),
     _section(
       "Response pair types",
-      _table(["Type", "Value"], spec.frameTypes.map((f) => [`\`${f.type}\``, f.meaning])),
+      _table(["Type", "Value"], spec.pairTypes.map((f) => [`\`${f.type}\``, f.meaning])),
     ),
     _section("Examples", _examples()),
     _section("State machines", spec.machines.map(_machine).join("\n\n")),

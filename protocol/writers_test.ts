@@ -16,19 +16,19 @@ Deno.test("the request writer produces argc, argv, chunks and the end marker", (
   assertEquals(text(w.stdin("hello")), "5:hello,");
   assertEquals(w.stdin(""), []);
   assertEquals(w.stdin(new Uint8Array(0)), []);
-  assertEquals(text(w.end()), "0:,");
+  assertEquals(text(w.stdinEnd()), "0:,");
   assertEquals(w.state, "closed");
 });
 
 Deno.test("the request writer refuses steps out of order, producing nothing", () => {
   assertThrows(() => new RequestWriter().stdin("x"), UsageError, "INVALID_STATE");
-  assertThrows(() => new RequestWriter().end(), UsageError, "INVALID_STATE");
+  assertThrows(() => new RequestWriter().stdinEnd(), UsageError, "INVALID_STATE");
   const w = new RequestWriter();
   w.argv(["cat"]);
   assertThrows(() => w.argv(["cat"]), UsageError, "INVALID_STATE");
-  w.end();
+  w.stdinEnd();
   assertThrows(() => w.stdin("x"), UsageError, "INVALID_STATE");
-  assertThrows(() => w.end(), UsageError, "INVALID_STATE");
+  assertThrows(() => w.stdinEnd(), UsageError, "INVALID_STATE");
 });
 
 Deno.test("argv it cannot carry is refused", () => {

@@ -6,7 +6,8 @@
  *    (from npm) into ES modules and `.d.ts` files: `esm/clients/ts/…` and
  *    `esm/protocol/…`, relative imports rewritten from `.ts` to `.js`;
  * 2. write `package.json` (`exports`, `types`, `bin`, `engines`,
- *    `sideEffects: false`, no dependencies), and copy the README and LICENSE;
+ *    `sideEffects: false`, no dependencies), the README (the client's, with
+ *    the package's own install notes: `npm_readme.ts`) and the LICENSE;
  * 3. run the client's tests, compiled into the same tree, under `node --test`,
  *    then the conformance kit's client vectors through the Node.js adapter
  *    (`conformance/adapters/ts_node.mjs`) against the built package.
@@ -23,6 +24,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { _VERSION } from "../clients/ts/_version.ts";
+import { npmReadme } from "./npm_readme.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const TOOLS = `${ROOT}/dist/npm-tools`;
@@ -56,7 +58,7 @@ export async function buildNpm(options: BuildOptions): Promise<void> {
   await _compile(options.out, tests);
   await _finishCli(options.out);
   await _writePackageJson(options.out, config.version, config.license);
-  await Deno.copyFile(`${ROOT}/clients/ts/README.md`, `${options.out}/README.md`);
+  await _writeReadme(options.out);
   await Deno.copyFile(`${ROOT}/LICENSE`, `${options.out}/LICENSE`);
   console.log(`built netspawn@${config.version} in ${options.out}`);
   if (!options.test) return;
@@ -134,6 +136,16 @@ async function _finishCli(out: string): Promise<void> {
   const cli = `${out}/esm/clients/ts/cli.js`;
   await Deno.writeTextFile(cli, `#!/usr/bin/env node\n${await Deno.readTextFile(cli)}`);
   await Deno.chmod(cli, 0o755);
+}
+
+/** The client's README, with the package's own install notes (see npm_readme.ts). */
+async function _writeReadme(out: string): Promise<void> {
+  const dir = `${ROOT}/clients/ts`;
+  const readme = npmReadme(
+    await Deno.readTextFile(`${dir}/README.md`),
+    (name) => Deno.readTextFileSync(`${dir}/${name}`),
+  );
+  await Deno.writeTextFile(`${out}/README.md`, readme);
 }
 
 async function _writePackageJson(out: string, version: string, license: string): Promise<void> {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startServer } from "../server/mod.ts";
 import { buildNpm } from "./build_npm.ts";
+import { npmReadme } from "./npm_readme.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const TSC = `${ROOT}/dist/npm-tools/node_modules/typescript/bin/tsc`;
@@ -94,6 +95,8 @@ test("npm package: builds and tests under Node.js, packs, installs into an empty
     assert.equal(manifest.version, JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).version);
     assert.deepEqual([manifest.type, manifest.sideEffects, manifest.dependencies], ["module", false, undefined]);
     assert.deepEqual(manifest.engines, { node: ">=18" });
+    const readme = (name: string) => Deno.readTextFileSync(`${ROOT}/clients/ts/${name}`);
+    assert.equal(await Deno.readTextFile(`${pkg}/README.md`), npmReadme(readme("README.md"), readme));
 
     const packed = JSON.parse(await ok("npm", ["pack", "--json", "--pack-destination", tmp], pkg));
     const files: string[] = packed[0].files.map((f: { path: string }) => f.path);

@@ -146,8 +146,9 @@ const _REPEATABLE = new Set(["unix", "tcp", "allow", "env-pass", "env"]);
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { helpText } from "./cli.ts";
- * console.assert(helpText().includes("--max-connections"));
+ * assert(helpText().includes("--max-connections"));
  * ```
  */
 export function helpText(): string {
@@ -194,9 +195,10 @@ export function helpText(): string {
  * @throws {ServerError} `USAGE` for unknown options, missing or bad values, or no address.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseCommandLine } from "./cli.ts";
  * const line = parseCommandLine(["-m", "5", "-t", "0", "/tmp/s.sock"]);
- * console.assert(line.kind === "serve" && line.options.maxConnections === 5 && line.options.deadline === 0);
+ * assert(line.kind === "serve" && line.options.maxConnections === 5 && line.options.deadline === 0);
  * ```
  */
 export function parseCommandLine(args: readonly string[]): CommandLine {

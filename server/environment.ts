@@ -27,9 +27,10 @@ export interface ProgramEnvironment {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { buildEnvironment } from "./environment.ts";
  * const env = buildEnvironment({ clear: true, pass: [], set: { LANG: "C" } });
- * console.assert(env.clearEnv && env.env?.LANG === "C" && env.searchPath === "/bin:/usr/bin");
+ * assert(env.clearEnv && env.env?.LANG === "C" && env.searchPath === "/bin:/usr/bin");
  * ```
  */
 export function buildEnvironment(options: Required<EnvironmentOptions>): ProgramEnvironment {

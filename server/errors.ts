@@ -37,9 +37,10 @@ export type ServerErrorCode = keyof typeof SERVER_ERROR_CODES;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ServerError } from "./errors.ts";
  * const e = new ServerError("SOCKET_IN_USE", "a server is listening on /run/x.sock");
- * console.assert(e.code === "SOCKET_IN_USE" && e.exitCode === 111);
+ * assert(e.code === "SOCKET_IN_USE" && e.exitCode === 111);
  * ```
  */
 export class ServerError extends Error {
@@ -67,8 +68,9 @@ export class ServerError extends Error {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { describeError } from "./errors.ts";
- * console.assert(describeError(new TypeError("bad")) === "TypeError: bad");
+ * assert(describeError(new TypeError("bad")) === "TypeError: bad");
  * ```
  */
 export function describeError(error: unknown): string {

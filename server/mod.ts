@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { startServer } from "./mod.ts";
  * const dir = Deno.makeTempDirSync();
  * const server = await startServer({ listen: [{ transport: "unix", path: `${dir}/netspawn.sock` }] });
- * console.assert(server.addresses.length === 1);
+ * assert(server.addresses.length === 1);
  * await server.close();
  * Deno.removeSync(dir, { recursive: true });
  * ```

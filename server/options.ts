@@ -133,9 +133,10 @@ const _SETSID_CANDIDATES = ["/usr/bin/setsid", "/bin/setsid"];
  * @throws {ServerError} `USAGE` naming the bad option.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { resolveServerOptions } from "./options.ts";
  * const config = resolveServerOptions({ listen: [{ transport: "unix", path: "/tmp/x.sock" }] });
- * console.assert(config.maxConnections === 100 && config.socketMode === 0o660);
+ * assert(config.maxConnections === 100 && config.socketMode === 0o660);
  * ```
  */
 export function resolveServerOptions(options: ServerOptions): ServerConfig {

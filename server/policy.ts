@@ -17,9 +17,10 @@ import { lookupProgram } from "./program_path.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ProgramPolicy } from "./policy.ts";
  * const policy = ProgramPolicy.fromList(["sh"], "/usr/bin:/bin");
- * console.assert(policy.allows("/bin/sh") && !policy.allows("/bin/cat"));
+ * assert(policy.allows("/bin/sh") && !policy.allows("/bin/cat"));
  * ```
  */
 export class ProgramPolicy {
@@ -63,8 +64,9 @@ export class ProgramPolicy {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { canonicalProgramPath } from "./policy.ts";
- * console.assert(canonicalProgramPath("/usr/bin/../bin/sh") === canonicalProgramPath("/usr/bin/sh"));
+ * assert(canonicalProgramPath("/usr/bin/../bin/sh") === canonicalProgramPath("/usr/bin/sh"));
  * ```
  */
 export function canonicalProgramPath(path: string, cwd?: string): string | undefined {

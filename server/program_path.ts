@@ -63,11 +63,12 @@ export type ProgramLookup =
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { lookupProgram } from "./program_path.ts";
  * const found = lookupProgram("sh", "/usr/bin:/bin");
- * console.assert(found.ok);
+ * assert(found.ok);
  * const missing = lookupProgram("/nonexistent/cmd", "/usr/bin");
- * console.assert(!missing.ok && missing.exitCode === 127);
+ * assert(!missing.ok && missing.exitCode === 127);
  * ```
  */
 export function lookupProgram(
@@ -131,11 +132,12 @@ const _CACHE_LIMIT = 512;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { ProgramLocator } from "./program_path.ts";
  * const locator = new ProgramLocator("/usr/bin:/bin");
  * const first = locator.lookup("sh");
  * const again = locator.lookup("sh");
- * console.assert(first.ok && again.ok && first.path === again.path);
+ * assert(first.ok && again.ok && first.path === again.path);
  * ```
  */
 export class ProgramLocator {

@@ -74,6 +74,7 @@ export interface StartOptions {
  * @throws {ServerError} when an option is invalid or a listener cannot be bound.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { startServer } from "./server.ts";
  * const dir = Deno.makeTempDirSync();
  * const server = await startServer({ listen: [{ transport: "unix", path: `${dir}/s.sock` }] });
@@ -83,7 +84,7 @@ export interface StartOptions {
  * let length = 0;
  * for (let n = await conn.read(reply); n !== null; n = await conn.read(reply.subarray(length))) length += n;
  * conn.close();
- * console.assert(new TextDecoder().decode(reply.subarray(0, length)) === "6:stdout,3:hi\n,8:exitcode,1:0,");
+ * assert(new TextDecoder().decode(reply.subarray(0, length)) === "6:stdout,3:hi\n,8:exitcode,1:0,");
  * await server.close();
  * Deno.removeSync(dir, { recursive: true });
  * ```

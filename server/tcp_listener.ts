@@ -12,14 +12,15 @@ export type TcpAddress = Address & { readonly transport: "tcp" };
 
 /**
  * Listen on a TCP address. Accepted connections get TCP_NODELAY from the
- * session, which sends small frames.
+ * session, which sends small pairs.
  *
  * @throws {ServerError} `NON_LOOPBACK` or `BIND_FAILED`.
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { bindTcp } from "./tcp_listener.ts";
  * const listener = bindTcp({ transport: "tcp", hostname: "127.0.0.1", port: 0 }, 100, false);
- * console.assert(listener.addr.port > 0);
+ * assert(listener.addr.port > 0);
  * listener.close();
  * ```
  */

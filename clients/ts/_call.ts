@@ -113,7 +113,7 @@ export class _Call {
           this.#stdinController = controller;
         },
         write: (chunk) => this.#writeStdin(chunk),
-        close: () => this.#send([this.#writer.end()]),
+        close: () => this.#send([this.#writer.stdinEnd()]),
         abort: (reason) => this.#fail(new AbortedError(reason)),
       },
       new ByteLengthQueuingStrategy({ highWaterMark: _STDIN_HIGH_WATER_MARK }),

@@ -1,4 +1,4 @@
-// A scripted stand-in for a netspawn server, for tests and examples (private).
+// A scripted stand-in for a netspawn server, for the client's tests (private: public examples use a real server).
 // It runs nothing: each connection is handed to a script that reads the request
 // with the protocol core's RequestParser and answers with its ResponseWriter or
 // with literal bytes. node:net only, so the tests run under Deno and Node.js.
@@ -114,8 +114,8 @@ export class _FakeConnection {
 
   /** Send an output pair. */
   output(stream: OutputStream, data: Uint8Array | string): Promise<void> {
-    const parts = this.#writer.output(stream, data);
-    return parts.length === 0 ? Promise.resolve() : this.write(concatBytes(parts));
+    const bytes = this.#writer.output(stream, data);
+    return bytes.length === 0 ? Promise.resolve() : this.write(bytes);
   }
 
   /** Send the status pair. */

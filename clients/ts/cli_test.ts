@@ -3,7 +3,7 @@ import { spawn as spawnProcess } from "node:child_process";
 import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { CLI_HELP, parseCliArgs } from "./cli_args.ts";
+import { cliHelp, parseCliArgs } from "./cli_args.ts";
 import { _startFakeServer } from "./_test_server.ts";
 import { _within } from "./_test_wait.ts";
 import { _VERSION } from "./_version.ts";
@@ -12,6 +12,8 @@ import { _VERSION } from "./_version.ts";
 const _COMPILED = import.meta.url.endsWith(".js");
 const _CLI = fileURLToPath(new URL(_COMPILED ? "./cli.js" : "./cli.ts", import.meta.url));
 const _COMMAND = _COMPILED ? [_CLI] : ["run", "--allow-net", "--allow-read", "--allow-write", _CLI];
+// What users type to run it, as its help and usage errors must say.
+const _NAME = _COMPILED ? "netspawn exec" : "deno task exec";
 
 interface _Run {
   readonly code: number | null;
@@ -64,6 +66,32 @@ test("parseCliArgs: options, ADDRESS, optional --, and PROGRAM arguments kept ve
     timeout: 1500,
   });
   assert.deepEqual(parseCliArgs(["exec", "-t", "2", "--", "/s", "true"]).kind, "exec");
+  // Options may also come after ADDRESS: anywhere before PROGRAM or --.
+  assert.deepEqual(parseCliArgs(["exec", "/s", "-n", "--", "true"]), {
+    kind: "exec",
+    address: "/s",
+    argv: ["true"],
+    noStdin: true,
+    timeout: undefined,
+  });
+  assert.deepEqual(parseCliArgs(["exec", "/s", "-t", "1", "-n", "sh", "-n", "-t"]), {
+    kind: "exec",
+    address: "/s",
+    argv: ["sh", "-n", "-t"],
+    noStdin: true,
+    timeout: 1000,
+  });
+  assert.deepEqual(
+    parseCliArgs(["exec", "/s", "--", "-n"]).kind === "exec" && parseCliArgs(["exec", "/s", "--", "-n"]),
+    {
+      kind: "exec",
+      address: "/s",
+      argv: ["-n"],
+      noStdin: false,
+      timeout: undefined,
+    },
+  );
+  assert.deepEqual(parseCliArgs(["exec", "/s", "--help", "true"]), { kind: "help" });
   assert.deepEqual(parseCliArgs(["--help"]), { kind: "help" });
   assert.deepEqual(parseCliArgs(["exec", "-h"]), { kind: "help" });
   assert.deepEqual(parseCliArgs(["-V"]), { kind: "version" });
@@ -76,7 +104,8 @@ test("parseCliArgs: usage errors name the problem", () => {
     [["exec"], /missing ADDRESS/],
     [["exec", "/s"], /missing PROGRAM/],
     [["exec", "/s", "--"], /missing PROGRAM/],
-    [["exec", "-x", "/s", "true"], /unknown option "-x"/],
+    [["exec", "-x", "/s", "true"], /: unknown option "-x"$/],
+    [["exec", "/s", "-x", "true"], /: unknown option "-x" \(put -- before PROGRAM\)$/],
     [["exec", "-t"], /--timeout needs a positive number of seconds, got nothing/],
     [["exec", "-t", "0", "/s", "true"], /got "0"/],
     [["exec", "--timeout=abc", "/s", "true"], /got "abc"/],
@@ -135,9 +164,12 @@ test("netspawn exec: failed calls exit 255 with one clear line", async () => {
     await conn.argv();
     conn.end();
   });
-  const closed = await _run(["exec", silent.address, "/nonexistent/prog"]);
-  assert.equal(closed.code, 255);
-  assert.match(closed.stderr, /^netspawn: the server closed the connection without a reply .*\n$/);
+  assert.deepEqual(await _run(["exec", silent.address, "/nonexistent/prog"]), {
+    code: 255,
+    stdout: "",
+    stderr:
+      "netspawn: the server closed the connection before sending a status (it sent nothing); the server's log has the reason\n",
+  });
   await using hanging = await _startFakeServer(async (conn) => {
     await conn.request();
     await conn.closed;
@@ -157,6 +189,73 @@ test("netspawn exec: failed calls exit 255 with one clear line", async () => {
   assert.match(bad.stderr, /^netspawn: the server's reply broke the protocol: BAD_EXITCODE at byte 11: .*\n$/);
 });
 
+test("netspawn exec: output closed early (| head -1) exits 141 quietly, and the remote program is stopped", async () => {
+  let stopped: () => void = () => {};
+  const connectionClosed = new Promise<void>((resolve) => stopped = resolve);
+  await using server = await _startFakeServer(async (conn) => {
+    assert.deepEqual(await conn.argv(), ["yes"]);
+    const lines = new TextEncoder().encode("y\n".repeat(8192));
+    try {
+      while (!conn.socket.destroyed) await conn.output("stdout", lines); // until the client goes away
+    } catch {
+      // the write failed: the client closed the connection
+    }
+    await conn.closed;
+    stopped();
+  });
+  // A real pipeline, as a user types it; bash reports the CLI's own exit status.
+  const script = '"$@" | head -1; echo "status ${PIPESTATUS[0]}" >&2';
+  const pipeline = spawnProcess("bash", [
+    "-c",
+    script,
+    "bash",
+    process.execPath,
+    ..._COMMAND,
+    "exec",
+    "-n",
+    server.address,
+    "--",
+    "yes",
+  ], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  pipeline.stdout.on("data", (d: Uint8Array) => stdout += new TextDecoder().decode(d));
+  pipeline.stderr.on("data", (d: Uint8Array) => stderr += new TextDecoder().decode(d));
+  const code = await _within(new Promise((resolve) => pipeline.on("close", resolve)), 30_000, "the pipeline ending");
+  assert.deepEqual({ code, stdout, stderr }, { code: 0, stdout: "y\n", stderr: "status 141\n" });
+  await _within(connectionClosed, 30_000, "the CLI closing the connection");
+});
+
+test("netspawn exec: every TCP form the server prints works; HOST:PORT without tcp:// gets a hint", async () => {
+  const script = async (conn: Parameters<Parameters<typeof _startFakeServer>[0]>[0]) => {
+    await conn.request();
+    await conn.reply([["stdout", "ok\n"]], { exitCode: 0, signal: null });
+  };
+  await using v4 = await _startFakeServer(script, { transport: "tcp" });
+  await using v6 = await _startFakeServer(script, { transport: "tcp6" });
+  const port4 = v4.address.slice(v4.address.lastIndexOf(":") + 1);
+  for (const address of [v4.address, v6.address, v6.address.slice("tcp://".length)]) {
+    assert.deepEqual(
+      await _run(["exec", address, "-n", "--", "true"]),
+      { code: 0, stdout: "ok\n", stderr: "" },
+      address,
+    );
+  }
+  assert.deepEqual(await _run(["exec", `127.0.0.1:${port4}`, "--", "true"]), {
+    code: 255,
+    stdout: "",
+    stderr:
+      `netspawn: cannot connect to unix:127.0.0.1:${port4}: no such socket (ENOENT); for TCP, write tcp://127.0.0.1:${port4}\n`,
+  });
+});
+
+test("cli: importing the module runs nothing (no exit), and it knows how users run it", async () => {
+  const cli = await import(_COMPILED ? "./cli.js" : "./cli.ts");
+  assert.equal(cli.cliCommandName(import.meta.url.replace(/_test\.(ts|js)$/, ".$1")), _NAME);
+});
+
 test("netspawn: usage errors exit 2; --help and --version exit 0", async () => {
   assert.deepEqual(await _run(["exec", "tcp://host:0", "true"]), {
     code: 2,
@@ -166,8 +265,15 @@ test("netspawn: usage errors exit 2; --help and --version exit 0", async () => {
   assert.deepEqual(await _run(["exec"]), {
     code: 2,
     stdout: "",
-    stderr: 'netspawn: missing ADDRESS\nTry "netspawn --help".\n',
+    stderr: `netspawn: missing ADDRESS\nTry "${_NAME} --help".\n`,
   });
-  assert.deepEqual(await _run(["--help"]), { code: 0, stdout: CLI_HELP, stderr: "" });
+  assert.deepEqual(await _run(["exec", "/s", "-x", "true"]), {
+    code: 2,
+    stdout: "",
+    stderr: `netspawn: unknown option "-x" (put -- before PROGRAM)\nTry "${_NAME} --help".\n`,
+  });
+  const help = await _run(["exec", "--help"]);
+  assert.deepEqual(help, { code: 0, stdout: cliHelp(_NAME), stderr: "" });
+  assert.ok(help.stdout.startsWith(`Usage: ${_NAME} [OPTIONS] ADDRESS [--] PROGRAM [ARG...]\n`));
   assert.deepEqual(await _run(["--version"]), { code: 0, stdout: `netspawn ${_VERSION}\n`, stderr: "" });
 });

@@ -20,16 +20,17 @@ export type ClientOptions = CallOptions;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { startServer } from "../../server/mod.ts";
  * import { Client } from "./client.ts";
- * import { _startFakeServer } from "./_test_server.ts";
- * // A stand-in for a netspawn server: it runs nothing, it echoes argv[1] and exits 0.
- * await using server = await _startFakeServer(async (conn) => {
- *   const { argv } = await conn.request();
- *   conn.reply([["stdout", `${argv[1]}\n`]], { exitCode: 0, signal: null });
- * });
- * const client = new Client(server.address, { timeout: 5000 });
+ * // A netspawn server in this process, on a free loopback port.
+ * await using server = await startServer({ listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }] });
+ *
+ * const client = new Client(server.addresses[0], { timeout: 5000 });
  * const { stdout } = await client.exec(["echo", "hi"], { encoding: "utf-8" });
- * console.assert(stdout === "hi\n");
+ * assertEquals(stdout, "hi\n");
+ * const { exitCode } = await client.exec(["sh", "-c", "exit 3"]);
+ * assertEquals(exitCode, 3);
  * ```
  */
 export class Client {

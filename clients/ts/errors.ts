@@ -19,7 +19,7 @@ export const CLIENT_ERROR_CODES = {
   ABORTED:
     "The call was cancelled through its AbortSignal, `Child.abort()`, or an aborted stdin stream; the connection was closed, so the server terminates the program.",
   CLOSED_WITHOUT_STATUS:
-    "The connection ended before any exitcode or termsig pair. A sockexec server replies this way (0 bytes, then close) when it cannot start the program.",
+    "The connection ended before any exitcode or termsig pair: the server rejected the request (over a limit, malformed) or failed, or the connection dropped; the server's log has the reason. (sockexec also closes this way, without a byte, when it cannot start the program.)",
   SPAWN_FAILED:
     "A netspawn server could not start the program: it replied exit code 127 (not found) or 126 (not executable) with a `netspawn: cannot run …` line on stderr.",
   OUTPUT_LIMIT:
@@ -37,9 +37,10 @@ export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
  *
  * @example
  * ```ts
- * import { NetspawnError, TimeoutError } from "./errors.ts";
- * const error: unknown = new TimeoutError(1000);
- * console.assert(error instanceof NetspawnError && error.code === "TIMEOUT");
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { exec, NetspawnError } from "./mod.ts";
+ * const error = await assertRejects(() => exec("unix:/nonexistent/netspawn.sock", ["true"]), NetspawnError);
+ * assertEquals(error.code, "CONNECT_FAILED");
  * ```
  */
 export abstract class NetspawnError extends Error {
@@ -53,13 +54,21 @@ export abstract class NetspawnError extends Error {
 }
 
 /**
- * The client could not connect to the server.
+ * The client could not connect to the server. A socket path that does not
+ * exist but reads as HOST:PORT gets a hint: it was almost certainly meant as
+ * a TCP address.
  *
  * @example
  * ```ts
- * import { ConnectError } from "./errors.ts";
- * const e = new ConnectError("unix:/run/nope.sock", "ENOENT");
- * console.assert(e.code === "CONNECT_FAILED" && e.message.includes("no such socket"));
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { ConnectError, exec } from "./mod.ts";
+ * const error = await assertRejects(() => exec("unix:/nonexistent/netspawn.sock", ["true"]), ConnectError);
+ * assertEquals(error.systemCode, "ENOENT");
+ * assertEquals(error.message, "cannot connect to unix:/nonexistent/netspawn.sock: no such socket (ENOENT)");
+ * assertEquals(
+ *   new ConnectError("unix:127.0.0.1:7001", "ENOENT").message,
+ *   "cannot connect to unix:127.0.0.1:7001: no such socket (ENOENT); for TCP, write tcp://127.0.0.1:7001",
+ * );
  * ```
  */
 export class ConnectError extends NetspawnError {
@@ -72,7 +81,13 @@ export class ConnectError extends NetspawnError {
 
   /** Create an error for `address`; `cause` is the underlying socket error. */
   constructor(address: string, systemCode: string | undefined, options?: { cause?: unknown }) {
-    super(`cannot connect to ${address}: ${_describeSystemCode(systemCode, options?.cause)}`, options);
+    const hint = _tcpSuggestion(address, systemCode);
+    super(
+      `cannot connect to ${address}: ${_describeSystemCode(systemCode, options?.cause)}${
+        hint === undefined ? "" : `; for TCP, write ${hint}`
+      }`,
+      options,
+    );
     this.name = "ConnectError";
     this.address = address;
     this.systemCode = systemCode;
@@ -95,6 +110,19 @@ const _SYSTEM_CODES: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: "address not available",
 };
 
+/**
+ * A socket path that does not exist but reads as HOST:PORT (`127.0.0.1:7001`,
+ * `localhost:7001`, `::1:7001`, or `tcp:127.0.0.1:7001`) is almost certainly
+ * a TCP address written without `tcp://`: the address meant, else undefined.
+ */
+function _tcpSuggestion(address: string, systemCode: string | undefined): string | undefined {
+  if (systemCode !== "ENOENT" || !address.startsWith("unix:")) return undefined;
+  const match = /^(?:tcp:)?([^/\s]+):([0-9]{1,5})$/.exec(address.slice("unix:".length));
+  if (match === null) return undefined;
+  const host = match[1].replace(/^\[(.*)\]$/, "$1");
+  return `tcp://${host.includes(":") ? `[${host}]` : host}:${match[2]}`;
+}
+
 function _describeSystemCode(code: string | undefined, cause: unknown): string {
   const phrase = code === undefined ? undefined : _SYSTEM_CODES[code];
   if (phrase !== undefined) return `${phrase} (${code})`;
@@ -109,17 +137,18 @@ function _describeSystemCode(code: string | undefined, cause: unknown): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ProtocolViolationError } from "./errors.ts";
  * const bytes = new TextEncoder().encode("8:exitcode,2:x1,");
  * const e = new ProtocolViolationError("BAD_EXITCODE", 11, "exitcode is not a decimal", bytes, 0);
- * console.assert(e.code === "PROTOCOL_ERROR" && e.protocolCode === "BAD_EXITCODE");
- * console.assert(e.excerpt === "8:exitcode,»2:x1,");
+ * assertEquals([e.code, e.protocolCode, e.offset], ["PROTOCOL_ERROR", "BAD_EXITCODE", 11]);
+ * assertEquals(e.excerpt, "8:exitcode,»2:x1,");
  * ```
  */
 export class ProtocolViolationError extends NetspawnError {
   /** Always `PROTOCOL_ERROR`. */
   readonly code = "PROTOCOL_ERROR" as const;
-  /** The protocol core's error code (`BAD_EXITCODE`, `UNKNOWN_FRAME_TYPE`, …). */
+  /** The protocol core's error code (`BAD_EXITCODE`, `UNKNOWN_PAIR_TYPE`, …). */
   readonly protocolCode: ProtocolErrorCode;
   /** Offset in the reply (counted from 0) of the first byte that could not be accepted, or of its end. */
   readonly offset: number;
@@ -167,8 +196,10 @@ function _excerpt(bytes: Uint8Array, mark: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { TimeoutError } from "./errors.ts";
- * console.assert(new TimeoutError(250).message === "timed out after 250 ms");
+ * const e = new TimeoutError(250);
+ * assertEquals([e.code, e.timeout, e.message], ["TIMEOUT", 250, "timed out after 250 ms"]);
  * ```
  */
 export class TimeoutError extends NetspawnError {
@@ -192,9 +223,13 @@ export class TimeoutError extends NetspawnError {
  *
  * @example
  * ```ts
- * import { AbortedError } from "./errors.ts";
- * const e = new AbortedError("user pressed stop");
- * console.assert(e.code === "ABORTED" && e.cause === "user pressed stop");
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { AbortedError, exec } from "./mod.ts";
+ * const controller = new AbortController();
+ * controller.abort("user pressed stop");
+ * const call = exec("unix:/nonexistent/netspawn.sock", ["true"], { signal: controller.signal });
+ * const error = await assertRejects(() => call, AbortedError);
+ * assertEquals([error.code, error.cause, error.message], ["ABORTED", "user pressed stop", "aborted: user pressed stop"]);
  * ```
  */
 export class AbortedError extends NetspawnError {
@@ -215,16 +250,19 @@ function _reasonText(reason: unknown): string {
 }
 
 /**
- * The connection ended before the server sent an exit status. A sockexec
- * server does exactly this (0 bytes, then close) when it cannot start the
- * program, so with sockexec this usually means "program not found"; it is
- * also what a server crash or a dropped connection looks like.
+ * The connection ended before the server sent an exit status. A netspawn
+ * server does this when it rejects a request (over one of its limits, or
+ * malformed) and names the reason in its log; it is also what a server crash
+ * or a dropped connection looks like. (A sockexec server closes this way,
+ * without a byte, when it cannot start the program.)
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ClosedWithoutStatusError } from "./errors.ts";
  * const e = new ClosedWithoutStatusError(0);
- * console.assert(e.code === "CLOSED_WITHOUT_STATUS" && e.bytesReceived === 0);
+ * assertEquals([e.code, e.bytesReceived], ["CLOSED_WITHOUT_STATUS", 0]);
+ * assertEquals(e.message, "the server closed the connection before sending a status (it sent nothing); the server's log has the reason");
  * ```
  */
 export class ClosedWithoutStatusError extends NetspawnError {
@@ -237,8 +275,8 @@ export class ClosedWithoutStatusError extends NetspawnError {
   constructor(bytesReceived: number, options?: { cause?: unknown }) {
     super(
       bytesReceived === 0
-        ? "the server closed the connection without a reply (a sockexec server does this when it cannot start the program)"
-        : `the server closed the connection after ${bytesReceived} bytes, without an exit status`,
+        ? "the server closed the connection before sending a status (it sent nothing); the server's log has the reason"
+        : `the server closed the connection after ${bytesReceived} bytes, before sending a status; the server's log has the reason`,
       options,
     );
     this.name = "ClosedWithoutStatusError";
@@ -254,10 +292,11 @@ export class ClosedWithoutStatusError extends NetspawnError {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SpawnError } from "./errors.ts";
  * const e = new SpawnError(127, "netspawn: cannot run /nonexistent/cmd: program not found");
- * console.assert(e.code === "SPAWN_FAILED" && e.exitCode === 127);
- * console.assert(e.message === "netspawn: cannot run /nonexistent/cmd: program not found");
+ * assertEquals([e.code, e.exitCode], ["SPAWN_FAILED", 127]);
+ * assertEquals(e.message, "netspawn: cannot run /nonexistent/cmd: program not found");
  * ```
  */
 export class SpawnError extends NetspawnError {
@@ -284,9 +323,10 @@ export class SpawnError extends NetspawnError {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { OutputLimitError } from "./errors.ts";
  * const e = new OutputLimitError(1024);
- * console.assert(e.code === "OUTPUT_LIMIT" && e.limit === 1024);
+ * assertEquals([e.code, e.limit], ["OUTPUT_LIMIT", 1024]);
  * ```
  */
 export class OutputLimitError extends NetspawnError {
@@ -310,8 +350,9 @@ export class OutputLimitError extends NetspawnError {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { StdinClosedError } from "./errors.ts";
- * console.assert(new StdinClosedError().code === "STDIN_CLOSED");
+ * assertEquals(new StdinClosedError().code, "STDIN_CLOSED");
  * ```
  */
 export class StdinClosedError extends NetspawnError {

@@ -64,7 +64,29 @@ test("AbortedError keeps the reason as cause", () => {
   assert.equal(new AbortedError().message, "aborted");
 });
 
-test("ClosedWithoutStatusError hints at sockexec's spawn failure when nothing came", () => {
-  assert.match(new ClosedWithoutStatusError(0).message, /sockexec server does this when it cannot start the program/);
-  assert.match(new ClosedWithoutStatusError(12).message, /after 12 bytes/);
+test("ClosedWithoutStatusError says the server closed before a status and that its log has the reason", () => {
+  assert.equal(
+    new ClosedWithoutStatusError(0).message,
+    "the server closed the connection before sending a status (it sent nothing); the server's log has the reason",
+  );
+  assert.equal(
+    new ClosedWithoutStatusError(12).message,
+    "the server closed the connection after 12 bytes, before sending a status; the server's log has the reason",
+  );
+  assert.doesNotMatch(CLIENT_ERROR_CODES.CLOSED_WITHOUT_STATUS, /usually means|cannot start the program\.$/);
+});
+
+test("ConnectError: a missing socket path that reads as HOST:PORT suggests the tcp:// address", () => {
+  const hint = (address: string) => new ConnectError(address, "ENOENT").message.split("; ")[1];
+  assert.equal(hint("unix:127.0.0.1:7001"), "for TCP, write tcp://127.0.0.1:7001");
+  assert.equal(hint("unix:localhost:80"), "for TCP, write tcp://localhost:80");
+  assert.equal(hint("unix:tcp:127.0.0.1:7001"), "for TCP, write tcp://127.0.0.1:7001");
+  assert.equal(hint("unix:::1:7002"), "for TCP, write tcp://[::1]:7002");
+  // Paths with a directory, without a port, or that fail otherwise are left alone.
+  assert.equal(hint("unix:/tmp/x:7001"), undefined);
+  assert.equal(hint("unix:./x:7001"), undefined);
+  assert.equal(hint("unix:host:port"), undefined);
+  assert.equal(hint("unix:host:123456"), undefined);
+  assert.equal(new ConnectError("unix:127.0.0.1:7001", "ECONNREFUSED").message.includes("tcp://"), false);
+  assert.equal(new ConnectError("tcp://127.0.0.1:7001", "ENOENT").message.includes("; "), false);
 });

@@ -38,15 +38,16 @@ export type ExecResult<T extends Uint8Array | string = Uint8Array> =
  * @param argv The program and its arguments (strings are sent as UTF-8; no NUL bytes). Never run through a shell.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { formatAddress } from "../../protocol/mod.ts";
+ * import { startServer } from "../../server/mod.ts";
  * import { exec } from "./exec.ts";
- * import { _startFakeServer } from "./_test_server.ts";
- * // A stand-in for a netspawn server: it runs nothing, it upper-cases stdin and exits 0.
- * await using server = await _startFakeServer(async (conn) => {
- *   const { stdin } = await conn.request();
- *   conn.reply([["stdout", new TextDecoder().decode(stdin).toUpperCase()]], { exitCode: 0, signal: null });
- * });
- * const result = await exec(server.address, ["tr", "a-z", "A-Z"], { stdin: "hello", encoding: "utf-8" });
- * console.assert(result.stdout === "HELLO" && result.exitCode === 0 && result.signal === null);
+ * // A netspawn server in this process, on a free loopback port.
+ * await using server = await startServer({ listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }] });
+ * const address = formatAddress(server.addresses[0]); // "tcp://127.0.0.1:PORT"
+ *
+ * const result = await exec(address, ["tr", "a-z", "A-Z"], { stdin: "hello", encoding: "utf-8" });
+ * assertEquals(result, { stdout: "HELLO", stderr: "", exitCode: 0, signal: null });
  * ```
  */
 export function exec(
@@ -59,14 +60,15 @@ export function exec(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { startServer } from "../../server/mod.ts";
  * import { exec } from "./exec.ts";
- * import { _startFakeServer } from "./_test_server.ts";
- * await using server = await _startFakeServer(async (conn) => {
- *   await conn.request();
- *   conn.reply([["stderr", "oops\n"]], { exitCode: 3, signal: null });
- * });
- * const result = await exec(server.address, ["sh", "-c", "echo oops >&2; exit 3"]);
- * console.assert(result.exitCode === 3 && result.stderr.length === 5 && result.stdout.length === 0);
+ * // A netspawn server in this process, on a free loopback port.
+ * await using server = await startServer({ listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }] });
+ *
+ * const result = await exec(server.addresses[0], ["sh", "-c", "printf 'oops\\n' >&2; exit 3"]);
+ * assertEquals(result.stderr, new TextEncoder().encode("oops\n"));
+ * assertEquals([result.stdout.length, result.exitCode, result.signal], [0, 3, null]);
  * ```
  */
 export function exec(

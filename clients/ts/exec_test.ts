@@ -219,9 +219,9 @@ test("CLOSED_WITHOUT_STATUS: 0 bytes then close (sockexec's spawn failure), or o
 test("PROTOCOL_ERROR carries the protocol code, the offset and the bytes around it", async () => {
   const cases: [string, string, number, string][] = [
     ["8:exitcode,2:x1,", "BAD_EXITCODE", 11, "8:exitcode,»2:x1,"],
-    ["6:stdout,2:hi,7:unknown,0:,", "UNKNOWN_FRAME_TYPE", 14, "6:stdout,2:hi,»7:unknown,0:,"],
+    ["6:stdout,2:hi,7:unknown,0:,", "UNKNOWN_PAIR_TYPE", 14, "6:stdout,2:hi,»7:unknown,0:,"],
     ["8:exitcode,1:0,7:termsig,4:TERM,", "DUPLICATE_STATUS", 15, "8:exitcode,1:0,»7:termsig,4:TERM,"],
-    ["6:stdout,", "EOF_IN_FRAME", 9, "6:stdout,»"],
+    ["6:stdout,", "EOF_IN_PAIR", 9, "6:stdout,»"],
     ["6:stdout,5:ab", "EOF_IN_PAYLOAD", 13, "6:stdout,5:ab»"],
     ["6:stdout,2:hi;", "MISSING_COMMA", 13, "6:stdout,2:hi»;"],
     ["7:termsig,3:15\n,", "BAD_TERMSIG", 10, "7:termsig,»3:15\\x0a,"],
@@ -253,7 +253,7 @@ test("PROTOCOL_ERROR shows the same context however the reply is split into read
   });
   await assert.rejects(exec(server.address, ["x"]), (e: unknown) => {
     assert.ok(e instanceof ProtocolViolationError);
-    assert.equal(e.protocolCode, "UNKNOWN_FRAME_TYPE");
+    assert.equal(e.protocolCode, "UNKNOWN_PAIR_TYPE");
     assert.equal(e.offset, 114);
     assert.equal(e.bytesOffset, 90);
     assert.equal(e.excerpt, `${"x".repeat(23)},»7:unknown,1:x,`);

@@ -12,15 +12,15 @@
  *
  * @example
  * ```ts
- * import { exec } from "./mod.ts";
- * import { _startFakeServer } from "./_test_server.ts";
- * // A stand-in for a netspawn server: it runs nothing, it replies "Linux\n" and exit code 0.
- * await using server = await _startFakeServer(async (conn) => {
- *   await conn.request();
- *   conn.reply([["stdout", "Linux\n"]], { exitCode: 0, signal: null });
- * });
- * const { stdout, exitCode } = await exec(server.address, ["uname"], { encoding: "utf-8" });
- * console.assert(stdout === "Linux\n" && exitCode === 0);
+ * import { assertEquals } from "@std/assert";
+ * import { startServer } from "../../server/mod.ts";
+ * import { exec, formatAddress } from "./mod.ts";
+ * // A netspawn server in this process, on a free loopback port; any server's address works the same.
+ * await using server = await startServer({ listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }] });
+ * const address = formatAddress(server.addresses[0]); // "tcp://127.0.0.1:PORT"
+ *
+ * const { stdout, exitCode } = await exec(address, ["uname", "-s"], { encoding: "utf-8" });
+ * assertEquals([stdout, exitCode], ["Linux\n", 0]);
  * ```
  *
  * @module

@@ -73,8 +73,9 @@ export interface ExecOptions extends CallOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_EXEC_MAX_OUTPUT } from "./options.ts";
- * console.assert(DEFAULT_EXEC_MAX_OUTPUT === 64 * 1024 * 1024);
+ * assertEquals(DEFAULT_EXEC_MAX_OUTPUT, 64 * 1024 * 1024);
  * ```
  */
 export const DEFAULT_EXEC_MAX_OUTPUT: number = 64 * 1024 * 1024;

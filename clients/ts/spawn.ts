@@ -57,18 +57,20 @@ export interface Child {
  * @throws {UsageError} `INVALID_ARGUMENT` at once for a bad address, argv or option.
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { startServer } from "../../server/mod.ts";
  * import { spawn } from "./spawn.ts";
- * import { _startFakeServer } from "./_test_server.ts";
- * // A stand-in for a netspawn server: it runs nothing, it replies "hi\n" and exit code 0.
- * await using server = await _startFakeServer(async (conn) => {
- *   await conn.request();
- *   conn.reply([["stdout", "hi\n"]], { exitCode: 0, signal: null });
- * });
- * const child = spawn(server.address, ["echo", "hi"], { stdin: "null" });
- * const text = await new Response(child.stdout).text();
+ * // A netspawn server in this process, on a free loopback port.
+ * await using server = await startServer({ listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }] });
+ *
+ * const child = spawn(server.addresses[0], ["wc", "-c"]);
+ * const counted = new Response(child.stdout).text(); // read while writing: backpressure both ways
  * await child.stderr.cancel();
- * console.assert(text === "hi\n");
- * console.assert((await child.status).exitCode === 0);
+ * const writer = child.stdin.getWriter();
+ * for (let i = 0; i < 4; i++) await writer.write(new Uint8Array(65536));
+ * await writer.close();
+ * assertEquals((await counted).trim(), "262144");
+ * assertEquals(await child.status, { exitCode: 0, signal: null });
  * ```
  */
 export function spawn(address: string | Address, argv: readonly Arg[], options: SpawnOptions = {}): Child {

@@ -45,7 +45,7 @@ async function _call(input: Input, mode: Mode): Promise<Record<string, unknown>>
     const w = new RequestWriter();
     const parts = [w.argv(input.argv.map(decodeBase64))];
     if (input.stdin !== null) parts.push(...w.stdin(decodeBase64(input.stdin)));
-    if (mode !== "no-end") parts.push(w.end());
+    if (mode !== "no-end") parts.push(w.stdinEnd());
     for (let b = concatBytes(parts); b.length > 0;) b = b.subarray(await conn.write(b));
     const parser = new ResponseParser();
     const buffer = new Uint8Array(65536);

@@ -9,10 +9,10 @@
 import { _canonicalDecimal, _utf8 } from "./_bytes.ts";
 
 /** Every response pair type, in the order the specification lists them. */
-export const FRAME_TYPES = ["stdout", "stderr", "exitcode", "termsig"] as const;
+export const PAIR_TYPES = ["stdout", "stderr", "exitcode", "termsig"] as const;
 
 /** A response pair type. */
-export type FrameType = (typeof FRAME_TYPES)[number];
+export type PairType = (typeof PAIR_TYPES)[number];
 
 /** The type of an output pair. */
 export type OutputStream = "stdout" | "stderr";
@@ -33,23 +33,24 @@ export const MAX_TERMSIG_LENGTH = 16;
 /** Longest exitcode value ("255"). */
 export const MAX_EXITCODE_LENGTH = 3;
 
-const _TYPE_BYTES: ReadonlyMap<string, FrameType> = new Map(FRAME_TYPES.map((t) => [t, t]));
+const _TYPE_BYTES: ReadonlyMap<string, PairType> = new Map(PAIR_TYPES.map((t) => [t, t]));
 
 /** Longest pair type ("exitcode"). */
-export const MAX_FRAME_TYPE_LENGTH = 8;
+export const MAX_PAIR_TYPE_LENGTH = 8;
 
 /**
- * The frame type named by a type netstring's payload, or undefined.
+ * The pair type named by a type netstring's payload, or undefined.
  *
  * @example
  * ```ts
- * import { frameTypeOf } from "./frames.ts";
- * console.assert(frameTypeOf(new TextEncoder().encode("stdout")) === "stdout");
- * console.assert(frameTypeOf(new TextEncoder().encode("unknown")) === undefined);
+ * import { assert } from "@std/assert";
+ * import { pairTypeOf } from "./pairs.ts";
+ * assert(pairTypeOf(new TextEncoder().encode("stdout")) === "stdout");
+ * assert(pairTypeOf(new TextEncoder().encode("unknown")) === undefined);
  * ```
  */
-export function frameTypeOf(payload: Uint8Array): FrameType | undefined {
-  if (payload.length > MAX_FRAME_TYPE_LENGTH) return undefined;
+export function pairTypeOf(payload: Uint8Array): PairType | undefined {
+  if (payload.length > MAX_PAIR_TYPE_LENGTH) return undefined;
   return _TYPE_BYTES.get(String.fromCharCode(...payload));
 }
 
@@ -58,9 +59,10 @@ export function frameTypeOf(payload: Uint8Array): FrameType | undefined {
  *
  * @example
  * ```ts
- * import { parseExitCode } from "./frames.ts";
- * console.assert(parseExitCode(new TextEncoder().encode("42")) === 42);
- * console.assert(parseExitCode(new TextEncoder().encode("042")) === undefined);
+ * import { assert } from "@std/assert";
+ * import { parseExitCode } from "./pairs.ts";
+ * assert(parseExitCode(new TextEncoder().encode("42")) === 42);
+ * assert(parseExitCode(new TextEncoder().encode("042")) === undefined);
  * ```
  */
 export function parseExitCode(payload: Uint8Array): number | undefined {
@@ -73,9 +75,10 @@ export function parseExitCode(payload: Uint8Array): number | undefined {
  *
  * @example
  * ```ts
- * import { isSignalNameValue } from "./frames.ts";
- * console.assert(isSignalNameValue("TERM") && isSignalNameValue("???"));
- * console.assert(!isSignalNameValue("SIGTERM ") && !isSignalNameValue("15"));
+ * import { assert } from "@std/assert";
+ * import { isSignalNameValue } from "./pairs.ts";
+ * assert(isSignalNameValue("TERM") && isSignalNameValue("???"));
+ * assert(!isSignalNameValue("SIGTERM ") && !isSignalNameValue("15"));
  * ```
  */
 export function isSignalNameValue(value: string): boolean {
@@ -87,8 +90,9 @@ export function isSignalNameValue(value: string): boolean {
  *
  * @example
  * ```ts
- * import { statusValue } from "./frames.ts";
- * console.assert(new TextDecoder().decode(statusValue({ exitCode: 3, signal: null })) === "3");
+ * import { assert } from "@std/assert";
+ * import { statusValue } from "./pairs.ts";
+ * assert(new TextDecoder().decode(statusValue({ exitCode: 3, signal: null })) === "3");
  * ```
  */
 export function statusValue(status: ExitStatus): Uint8Array {
