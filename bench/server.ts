@@ -137,7 +137,11 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
           return seq.rate;
         });
         await _revive(s, log);
-        await measure(`${name}/concurrent`, () => _concurrent(s.socket, seconds, 32));
+        await measure(`${name}/concurrent`, async () => {
+          const { rate, failed } = await _concurrent(s.socket, seconds, 32);
+          add(`${name}/failed`, failed);
+          return rate;
+        });
         await _revive(s, log);
         await measure(`${name}/stdout`, () => _stdout(s.socket, options.stdoutBytes ?? 500_000_000));
         await _revive(s, log);
@@ -175,6 +179,12 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
       values: values("concurrent"),
       floor: { name: `two ${floor.name}s in parallel`, value: median("floor/concurrent") },
       higherIsBetter: true,
+    },
+    {
+      measure: "round trips that failed among the 32 concurrent (wrong reply, or none in 5 s)",
+      unit: "",
+      values: values("failed"),
+      higherIsBetter: false,
     },
     { measure: "server CPU per sequential round trip", unit: "ms", values: values("cpu"), higherIsBetter: false },
     {
@@ -304,8 +314,10 @@ async function _waitForSocket(path: string, server: Deno.ChildProcess): Promise<
   throw new Error(`the server did not listen on ${path}`);
 }
 
+/** One round trip of `true`; a reply that is wrong or takes over 5 s (sockexec hangs some under load) throws. */
 async function _roundTrip(path: string, buffer: Uint8Array): Promise<void> {
   const conn = await Deno.connect({ transport: "unix", path });
+  const timer = setTimeout(() => conn.close(), 5000);
   try {
     await conn.write(_TRUE);
     let total = 0;
@@ -313,7 +325,12 @@ async function _roundTrip(path: string, buffer: Uint8Array): Promise<void> {
     // sockexec may send its reply in any order; only its bytes are checked.
     if (total !== _EXPECTED.length) throw new Error(`bad reply of ${total} bytes`);
   } finally {
-    conn.close();
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // closed by the timer
+    }
   }
 }
 
@@ -328,17 +345,23 @@ async function _sequential(path: string, seconds: number): Promise<{ rate: numbe
   return { rate: count / ((performance.now() - start) / 1000), count };
 }
 
-async function _concurrent(path: string, seconds: number, clients: number): Promise<number> {
+/** Round trips per second with `clients` in parallel, and the round trips that failed (wrong reply, or none in 5 s). */
+async function _concurrent(path: string, seconds: number, clients: number): Promise<{ rate: number; failed: number }> {
   const start = performance.now();
   let count = 0;
+  let failed = 0;
   await Promise.all(Array.from({ length: clients }, async () => {
     const buffer = new Uint8Array(256);
     while (performance.now() - start < seconds * 1000) {
-      await _roundTrip(path, buffer);
-      count++;
+      try {
+        await _roundTrip(path, buffer);
+        count++;
+      } catch {
+        failed++;
+      }
     }
   }));
-  return count / ((performance.now() - start) / 1000);
+  return { rate: count / ((performance.now() - start) / 1000), failed };
 }
 
 async function _request(path: string, argv: readonly string[]): Promise<Deno.UnixConn> {

@@ -117,6 +117,9 @@ export function checkVector(vector: Vector, file: string): string[] {
   }
   if (!vector.id.startsWith(`${vector.kind}.`)) problems.push(`id must start with "${vector.kind}."`);
   if (!file.startsWith(`${vector.kind}/`)) problems.push(`a ${vector.kind} vector must live in ${vector.kind}/`);
+  if (vector.kind === "server" && vector.readAfterSending && vector.steps.some((s) => "await" in s)) {
+    problems.push("a vector that reads only after sending cannot await output");
+  }
   return problems;
 }
 

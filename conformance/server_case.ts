@@ -120,13 +120,20 @@ async function _observe(
   } catch (error) {
     return _failedObservation(recorder, `cannot connect: ${(error as Error).message}`);
   }
-  const reading = _read(conn, recorder);
+  let reading = vector.readAfterSending ? undefined : _read(conn, recorder);
   const plan = _plan(sendBytes(vector.steps, tmp), variant.splits);
   let closedByClient = false;
   let sendIndex = 0;
   for (const step of vector.steps) {
     if ("send" in step || "request" in step) {
-      await _write(conn, plan[sendIndex++], options.splitDelayMs ?? 2);
+      const writing = _write(conn, plan[sendIndex++], options.splitDelayMs ?? 2);
+      if (reading !== undefined) {
+        await writing;
+      } else if (!await _within(writing, deadline - performance.now())) {
+        // A client that reads nothing before it has sent everything: the sends stalled.
+        problems.push("the sends stalled while the client read nothing (the server did not take its input)");
+        break;
+      }
     } else if ("delayMs" in step) {
       await delay(step.delayMs);
     } else if ("await" in step) {
@@ -140,6 +147,7 @@ async function _observe(
     }
   }
   const lastStepAt = recorder.now();
+  reading ??= _read(conn, recorder);
   if (!closedByClient) {
     const wait = Math.min(deadline - performance.now(), _closeWait(vector));
     await recorder.until(() => recorder.closedAt !== null, Math.max(0, wait));
@@ -210,6 +218,16 @@ function _plan(sends: Uint8Array[], splits: readonly number[] | "bytewise" | nul
     }
     return parts;
   });
+}
+
+/** Whether `promise` settles within `ms`. */
+async function _within(promise: Promise<void>, ms: number): Promise<boolean> {
+  try {
+    await withDeadline(promise, Math.max(1, ms), "send");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function _write(conn: Deno.Conn, parts: Uint8Array[], pauseMs: number): Promise<void> {

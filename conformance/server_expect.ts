@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ExitStatus } from "../protocol/mod.ts";
+import { type ExitStatus, ResponseParser } from "../protocol/mod.ts";
 import { bytesEqual, bytesOf, type BytesSpec, showBytes } from "./bytes.ts";
 import type { DecodedResponse } from "./recorder.ts";
 import type { Findings } from "./verdict.ts";
@@ -120,7 +120,29 @@ export function evaluateServer(exp: ServerExpectation, obs: ServerObservation): 
     const problem = obs.pids.get(p.pidFile) ?? (obs.pids.has(p.pidFile) ? undefined : "not checked");
     if (problem !== undefined) must.push(`${p.pidFile}: ${problem}`);
   }
+  if (exp.maxPairBytes !== undefined) {
+    const largest = _largestPair(obs.bytes);
+    if (largest > exp.maxPairBytes) {
+      must.push(`an output pair carries ${largest} data bytes, more than ${exp.maxPairBytes}`);
+    }
+  }
   return { must, should };
+}
+
+/** The most data bytes in one output pair of a response (decoded whole, so each data event is one pair). */
+function _largestPair(bytes: Uint8Array): number {
+  const parser = new ResponseParser();
+  parser.push(bytes);
+  parser.end();
+  let largest = 0;
+  try {
+    for (let e = parser.next(); e !== undefined; e = parser.next()) {
+      if (e.type === "stdout" || e.type === "stderr") largest = Math.max(largest, e.data.length);
+    }
+  } catch {
+    // a broken response is judged elsewhere
+  }
+  return largest;
 }
 
 /** A missing status is what `status: null` and `nothingSent` expect. */

@@ -173,6 +173,8 @@ export interface ServerExpectation {
   readonly files?: readonly { readonly path: string; readonly content: BytesMatch; readonly withinMs: number }[];
   /** Processes, by pid file, that must be gone within a time. */
   readonly pidsGone?: readonly { readonly pidFile: string; readonly withinMs: number }[];
+  /** No output pair carries more data bytes than this. */
+  readonly maxPairBytes?: number;
 }
 
 /** An outcome accepted with a NON-STRICT verdict, and why. */
@@ -195,6 +197,11 @@ export interface ServerVector extends VectorBase {
   readonly local?: boolean;
   /** May be re-run with its sends split (default true). */
   readonly split?: boolean;
+  /**
+   * The client reads nothing until every step is done, as clients that send all of stdin first do
+   * (default false: it reads all along). Such a vector has no `await` step.
+   */
+  readonly readAfterSending?: boolean;
   /** The script. */
   readonly steps: readonly ServerStep[];
   /** The strict outcome. */

@@ -284,7 +284,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
     level: "MUST",
     party: "server",
     profiles: P,
-    text: "After the status pair and any remaining output, the server closes the connection.",
+    text:
+      "After the status pair the server shuts down its sending side at once (a client that gives the end of input a millisecond after the last pair, as lua-resty-exec does, must not see it late), then closes the connection.",
   },
   {
     id: "resp.eof",
@@ -340,8 +341,16 @@ export const REQUIREMENTS: readonly Requirement[] = [
     party: "server",
     profiles: P,
     text:
-      "A malformed or over-limit request is closed within a second with nothing sent, nothing is started, and a program already started is terminated.",
+      "A malformed or over-limit request is rejected at the first byte that makes it invalid (not when its netstring ends) and closed within a second: nothing is started, a program already started is terminated, and nothing is sent unless output already was (srv.reply.status).",
     sockexec: "Most malformed requests hang until the deadline; some crash the server.",
+  },
+  {
+    id: "srv.reply.status",
+    level: "MUST",
+    party: "server",
+    profiles: P,
+    text:
+      "A reply that carries output ends with a status pair: when the client breaks the protocol after output was sent, the server terminates the program's group and still sends the status the program got (e.g. termsig TERM), then closes. Output and then end of input without a status would be indistinguishable from a crash.",
   },
   {
     id: "srv.request-timeout",
@@ -421,12 +430,30 @@ export const REQUIREMENTS: readonly Requirement[] = [
     sockexec: "Buffers all output of a program whose client stops reading.",
   },
   {
+    id: "srv.output.buffer",
+    level: "SHOULD",
+    party: "server",
+    profiles: P,
+    text:
+      "While the client is still sending stdin, the server keeps reading it even when the client reads nothing, and holds the program's output meanwhile (netspawn: up to 16 MiB per connection, 256 MiB in all), so that a client that sends all of its stdin before reading (lua-resty-exec, sockexec's C client) does not deadlock with a program that echoes it. Past such a budget, backpressure applies (srv.backpressure).",
+    sockexec: "Holds any amount of output.",
+  },
+  {
+    id: "srv.output.pairs",
+    level: "SHOULD",
+    party: "server",
+    profiles: P,
+    text:
+      "Output pairs carry at most 4096 data bytes by default, and each pair goes to the socket in one write (several pairs may share one): lua-resty-exec reads every pair after the first with a 1 ms timeout and loses its place in the stream when a pair arrives in pieces.",
+    sockexec: "One pair of at most 4096 bytes per read of a pipe, its netstrings written separately.",
+  },
+  {
     id: "srv.connections",
     level: "SHOULD",
     party: "server",
     profiles: P,
     text:
-      "A server bounds concurrent connections; connections beyond the bound wait to be accepted and are served when one ends, never accepted and dropped.",
+      "A server bounds concurrent connections; connections beyond the bound wait to be accepted and are served when one ends, never accepted and dropped. A connection stops counting once its status is written, not when the client gets round to closing.",
     sockexec: "-m N admits N+1 connections and accepts and closes the rest with no bytes.",
   },
   // Client behaviour

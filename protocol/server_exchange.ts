@@ -196,7 +196,7 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
       emits: ["close-stdin", "disarm", "send", "half-close", "complete", "arm"],
     },
     { from: "running", on: "protocol-error", to: "stopping", emits: ["terminate", "close"] },
-    { from: "running", on: "late-protocol-error", to: "running", emits: ["close-stdin", "terminate"] },
+    { from: "running", on: "late-protocol-error", to: "running", emits: ["terminate"] },
     { from: "running", on: "deadline", to: "running", emits: ["terminate"] },
     { from: "running", on: "shutdown", to: "running", emits: ["terminate"] },
     { from: "running", on: "client-end", to: "running", emits: ["arm"] },

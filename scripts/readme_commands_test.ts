@@ -6,6 +6,8 @@
 //   within three minutes, after two substitutions: `npx -y deno@2.9.6` and `deno` are the Deno running this test,
 //   and `/tmp/netspawn.sock` and `/run/netspawn.sock`, the READMEs' "your server", are a netspawn server this test
 //   starts in a temporary directory, through server/launch.pl as the READMEs do.
+// - A command that starts with an interpreter (python3, perl, lua5.4, luajit) that is not installed is skipped with a
+//   notice, outside CI only (CI installs them all).
 // - A command that cannot run here (it needs the network, a program the repository does not have, a placeholder the
 //   reader fills in, or it is the suite itself) is listed in NOT_RUN by its exact text, without its comment, with the
 //   reason; it is left out of its block. A listed command that no file shows any more fails the test.
@@ -60,6 +62,30 @@ const NOT_RUN: Readonly<Record<string, string>> = {
   "cp -r lua-resty-exec/lib/resty netstring.lua/src/netstring.lua ~/.cache/netspawn/lua-resty-exec-3.0.3/":
     "part of fetching lua-resty-exec, which needs the network",
 };
+
+/** Interpreters a command may start with; outside CI a missing one skips the command with a notice (in CI: a failure). */
+const INTERPRETERS = ["python3", "perl", "lua5.4", "luajit"];
+
+/** Whether this is CI's run, where nothing may be skipped. */
+const IN_CI = (Deno.env.get("CI") ?? "") !== "";
+
+function _installed(program: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
+    try {
+      return Deno.statSync(`${dir}/${program}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A command, or the notice that skips it when its interpreter is missing outside CI. */
+function _runnable(command: string, where: string): string {
+  const first = /^(?:[A-Z_]+=\S+\s+)*(\S+)/.exec(command)?.[1] ?? "";
+  if (!INTERPRETERS.includes(first) || _installed(first) || IN_CI) return command;
+  console.warn(`SKIP ${where}: ${first} is not installed: ${command.slice(0, 60)}…`);
+  return ": skipped";
+}
 
 /** Deadline of one block. */
 const BLOCK_MS = 180_000;
@@ -193,7 +219,8 @@ Deno.test("every command the Markdown files show runs and succeeds, or is listed
       await t.step(
         `${block.where}: ${commands.map((c) => NOT_RUN[c] === undefined ? c : `(${c})`).join("; ")}`,
         async () => {
-          const script = commands.map((c) => NOT_RUN[c] === undefined ? c : `: not run`).join("\n")
+          const script = commands.map((c) => NOT_RUN[c] === undefined ? _runnable(c, block.where) : `: not run`)
+            .join("\n")
             .replaceAll("npx -y deno@2.9.6", "deno")
             .replaceAll("/tmp/netspawn.sock", server.socket)
             .replaceAll("/run/netspawn.sock", server.socket);
