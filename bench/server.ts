@@ -119,6 +119,18 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
       add(key, NaN);
     }
   };
+  // Interrupted, the bench stops its servers too (a finally block does not run on a signal).
+  const interrupted = () => {
+    for (const { child } of started) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    Deno.exit(130);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, interrupted);
   try {
     for (const [i, server] of options.servers.entries()) {
       started.push(await _launch(server, `${dir}/s${i}`));
@@ -152,6 +164,7 @@ export async function runServerBench(options: ServerBenchOptions): Promise<Serve
       }
     }
   } finally {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, interrupted);
     for (const { child } of started) {
       try {
         child.kill("SIGTERM");

@@ -44,7 +44,6 @@ export type ExchangeInput =
   | "exit"
   | "exit-drained"
   | "drain-timeout"
-  | "drain-given-up"
   | "protocol-error"
   | "late-protocol-error"
   | "deadline"
@@ -138,12 +137,14 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
     "stdin-done": "A write to the program's stdin finished or was dropped (the program closed its stdin).",
     "output": "Bytes read from the program's stdout or stderr.",
     "output-end": "One of the program's pipes reached end of file, and the reply is not due yet.",
-    "last-output-end": "The last open pipe of a reaped program reached end of file.",
+    "last-output-end":
+      "The last open pipe of a reaped program reached end of file. After the status, what is left of its group gets TERM, then KILL, unless keepBackground.",
     "sent": "Bytes were written to the client.",
     "exit": "The program was reaped while one of its pipes is still open.",
-    "exit-drained": "The program was reaped and both of its pipes had reached end of file.",
-    "drain-timeout": "The kill grace passed after the program exited and its pipes are still open.",
-    "drain-given-up": "One more grace passed after the group was terminated, and the pipes are still open.",
+    "exit-drained":
+      "The program was reaped and both of its pipes had reached end of file. After the status, what is left of its process group (background processes) gets TERM, then KILL, unless keepBackground.",
+    "drain-timeout":
+      "The kill grace passed after the program exited and its pipes are still open (a process that outlived it holds them): its group is terminated, the pipes abandoned, and the status sent.",
     "protocol-error": "The client broke the protocol after the program started and before any byte was sent to it.",
     "late-protocol-error":
       "The client broke the protocol after output was sent: the program is terminated and the client still gets its status.",
@@ -193,7 +194,7 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
       from: "running",
       on: "exit-drained",
       to: "replied",
-      emits: ["close-stdin", "disarm", "send", "half-close", "complete", "arm"],
+      emits: ["close-stdin", "disarm", "send", "half-close", "complete", "arm", "terminate"],
     },
     { from: "running", on: "protocol-error", to: "stopping", emits: ["terminate", "close"] },
     { from: "running", on: "late-protocol-error", to: "running", emits: ["terminate"] },
@@ -212,15 +213,14 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
       from: "draining",
       on: "last-output-end",
       to: "replied",
-      emits: ["disarm", "send", "half-close", "complete", "arm"],
+      emits: ["disarm", "send", "half-close", "complete", "arm", "terminate"],
     },
     { from: "draining", on: "sent", to: "draining" },
-    { from: "draining", on: "drain-timeout", to: "draining", emits: ["terminate", "arm"] },
     {
       from: "draining",
-      on: "drain-given-up",
+      on: "drain-timeout",
       to: "replied",
-      emits: ["cancel-output", "disarm", "send", "half-close", "complete", "arm"],
+      emits: ["terminate", "cancel-output", "disarm", "send", "half-close", "complete", "arm"],
     },
     { from: "draining", on: "protocol-error", to: "closed", emits: ["terminate", "cancel-output", "close", "done"] },
     { from: "draining", on: "late-protocol-error", to: "draining", emits: ["terminate"] },
@@ -309,6 +309,8 @@ export interface ServerExchangeOptions {
   readonly probeInterval?: number;
   /** How long to read after the status for the client's end of input. */
   readonly lingerTimeout?: number;
+  /** Leave processes the program left in its group running after it exits (default false: TERM, then KILL). */
+  readonly keepBackground?: boolean;
   /** Called with every transition taken, for tracing and coverage. */
   readonly trace?: (transition: ExchangeTransition) => void;
 }
@@ -352,6 +354,7 @@ export class ServerExchange {
   readonly #killGrace: number;
   readonly #probeInterval: number;
   readonly #lingerTimeout: number;
+  readonly #keepBackground: boolean;
   readonly #trace: ((transition: ExchangeTransition) => void) | undefined;
   #state: ExchangeState = "request";
   #actions: ExchangeAction[] = [];
@@ -387,6 +390,7 @@ export class ServerExchange {
     this.#killGrace = options.killGrace ?? LIMITS.killGrace.default;
     this.#probeInterval = options.probeInterval ?? LIMITS.probeInterval.default;
     this.#lingerTimeout = options.lingerTimeout ?? LIMITS.lingerTimeout.default;
+    this.#keepBackground = options.keepBackground ?? false;
     this.#trace = options.trace;
     const requestTimeout = options.requestTimeout ?? LIMITS.requestTimeout.default;
     const deadline = options.deadline ?? LIMITS.deadline.default;
@@ -562,7 +566,7 @@ export class ServerExchange {
         }
         break;
       case "drain":
-        if (this.#state === "draining") this.#fire(this.#drainStage++ === 0 ? "drain-timeout" : "drain-given-up");
+        if (this.#state === "draining") this.#fire("drain-timeout");
         break;
       case "linger":
         if (this.#state === "replied") this.#fire("linger-timeout");
@@ -587,7 +591,6 @@ export class ServerExchange {
 
   // ---- internals ----------------------------------------------------------
 
-  #drainStage = 0;
 
   #act(action: ExchangeAction): void {
     this.#actions.push(action);
@@ -749,8 +752,11 @@ export class ServerExchange {
       case "abort":
         this.#connClosed = true;
         return this.#act({ type: "abort" });
-      case "close-stdin":
       case "terminate":
+        // After a normal exit, the group holds only what the program left in the background.
+        if (this.#keepBackground && (input === "exit-drained" || input === "last-output-end")) return;
+        return this.#act({ type: "terminate" });
+      case "close-stdin":
       case "complete":
       case "cancel-output":
       case "pause-output":
@@ -791,8 +797,6 @@ export class ServerExchange {
     switch (input) {
       case "exit":
         return this.#act({ type: "arm", timer: "drain", seconds: this.#killGrace });
-      case "drain-timeout":
-        return this.#act({ type: "arm", timer: "drain", seconds: this.#killGrace + 1 });
       case "client-end":
       case "probe":
         return this.#armProbe();

@@ -64,6 +64,7 @@ Deno.test("a whole exchange: timers, spawn with an empty stdin, output, status l
     "half-close",
     "complete",
     "arm(linger 2)",
+    "terminate",
   ]);
   x.receive(enc("0:,"));
   x.receiveEnd();
@@ -136,17 +137,17 @@ Deno.test("the status waits for both pipes; output after the exit is still sent"
     "half-close",
     "complete",
     "arm(linger 2)",
+    "terminate",
   ]);
 });
 
-Deno.test("pipes held open after the exit: TERM after the grace, abandoned one grace later, the status still sent", () => {
+Deno.test("pipes held open after the exit: after the grace the group is terminated, the pipes abandoned, the status sent", () => {
   const x = started("1:1,2:sh,0:,");
   x.exited({ exitCode: 0, signal: null });
   x.takeActions();
   x.timer("drain");
-  assertEquals(show(x.takeActions()), ["terminate", "arm(drain 3)"]);
-  x.timer("drain");
   assertEquals(show(x.takeActions()), [
+    "terminate",
     "cancel-output",
     "disarm(deadline)",
     "disarm(probe)",
@@ -156,6 +157,16 @@ Deno.test("pipes held open after the exit: TERM after the grace, abandoned one g
     "complete",
     "arm(linger 2)",
   ]);
+});
+
+Deno.test("after a normal exit, what the program left in its group is terminated, unless keepBackground", () => {
+  for (const keepBackground of [false, true]) {
+    const x = started("1:1,2:sh,0:,", { ...OPTIONS, keepBackground });
+    x.outputEnd("stdout");
+    x.outputEnd("stderr");
+    x.exited({ exitCode: 0, signal: null });
+    assertEquals(show(x.takeActions()).includes("terminate"), !keepBackground);
+  }
 });
 
 Deno.test("a protocol error before any output: closed at once with nothing sent, the program terminated", () => {
@@ -264,7 +275,7 @@ Deno.test("a client that half-closed gets its reply, then the connection closes 
   x.outputEnd("stdout");
   x.outputEnd("stderr");
   x.exited({ exitCode: 0, signal: null });
-  assertEquals(show(x.takeActions()).slice(-3), ["half-close", "complete", "arm(linger 2)"]);
+  assertEquals(show(x.takeActions()).slice(-4), ["half-close", "complete", "arm(linger 2)", "terminate"]);
   x.sent(15);
   assertEquals(show(x.takeActions()), ["disarm(linger)", "close", "done"]);
 });

@@ -30,6 +30,8 @@ export type CommandLine =
     readonly logFormat: LogFormat;
     /** `--announce`: print the addresses and an example client call on stdout. */
     readonly announce: boolean;
+    /** `--unguarded-sigusr1`: start even when SIGUSR1 could open an inspector. */
+    readonly unguardedSigusr1: boolean;
   };
 
 interface _Spec {
@@ -46,6 +48,10 @@ const _SPECS: readonly _Spec[] = [
   { long: "log-level", value: "LEVEL", help: "debug, info (a line per connection), warning (default), error" },
   { long: "log-format", value: "text|json", help: "log line format (default: text)" },
   { long: "announce", help: "print where it listens and an example client call on stdout" },
+  {
+    long: "unguarded-sigusr1",
+    help: "start even if SIGUSR1 is neither blocked nor its inspector port held (see Signals below)",
+  },
   { long: "unix", value: "PATH", help: "listen on a UNIX socket (repeatable; also the positional PATH)" },
   { long: "tcp", value: "HOST:PORT", help: "listen on TCP, e.g. 127.0.0.1:7000 or [::1]:7000 (repeatable)" },
   { long: "allow-non-loopback", help: "accept a --tcp address that is not loopback (no authentication!)" },
@@ -121,6 +127,10 @@ const _SPECS: readonly _Spec[] = [
     value: "PROG",
     help: "only run these programs: names (resolved at start) or absolute paths (repeatable)",
   },
+  {
+    long: "keep-background",
+    help: "leave what a program started in the background running after it exits (default: TERM, then KILL)",
+  },
   { long: "env-clear", help: "start programs with an empty environment (default: the server's environment)" },
   { long: "env-pass", value: "NAME", help: "copy NAME from the server's environment (repeatable)" },
   { long: "env", value: "NAME=VALUE", help: "set a variable in programs' environment (repeatable)" },
@@ -182,9 +192,10 @@ export function helpText(): string {
     "  Either flag amounts to every permission (Deno: FFI code runs outside the sandbox; --allow-run is",
     "  effectively allow-all): a server whose purpose is to run programs cannot be sandboxed by Deno.",
     "",
-    "Signals: TERM, INT, HUP: graceful shutdown. USR2: state dump to the log. USR1 would open Deno's",
-    "inspector: the server holds its port 127.0.0.1:9229 (--allow-net=127.0.0.1:9229,[::1]:9229), and",
-    "server/launch.pl --block-sigusr1 blocks the signal before Deno starts; see server/README.md.",
+    "Signals: TERM, INT, HUP: graceful shutdown (a second one kills the programs at once). USR2: state",
+    "dump to the log. USR1 would open Deno's inspector: server/launch.pl blocks it before Deno starts,",
+    "and the server holds the inspector's port 127.0.0.1:9229 (--allow-net=127.0.0.1:9229,[::1]:9229).",
+    "With neither, the server refuses to start unless --unguarded-sigusr1. See server/README.md.",
     "",
   ].join("\n");
 }
@@ -320,6 +331,7 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     cwd: one("cwd"),
     spawnMode: spawnMode as SpawnMode | undefined,
     spawnBackend: spawnBackend as SpawnBackendChoice | undefined,
+    keepBackground: flags.has("keep-background"),
   };
   return {
     kind: "serve",
@@ -328,6 +340,7 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     logLevel: logLevel as LogLevelName,
     logFormat,
     announce: flags.has("announce"),
+    unguardedSigusr1: flags.has("unguarded-sigusr1"),
   };
 }
 

@@ -18,7 +18,10 @@ export const INSPECTOR_PORT = 9229;
 
 /** The guard, and what it could not hold. */
 export interface InspectorGuard {
-  /** 127.0.0.1:9229 is held, by this server or by another process: no inspector can start there. */
+  /**
+   * This process holds 127.0.0.1:9229, so no inspector can start there. A port another process holds does not
+   * count: when that process goes, the inspector could start.
+   */
   readonly protected: boolean;
   /** One line per address the guard could not hold itself, and why. */
   readonly problems: readonly string[];
@@ -50,7 +53,6 @@ export function guardInspectorPort(port: number = INSPECTOR_PORT): InspectorGuar
       if (hostname === "127.0.0.1") protectedV4 = true;
     } catch (error) {
       const taken = error instanceof Deno.errors.AddrInUse;
-      if (taken && hostname === "127.0.0.1") protectedV4 = true; // whoever holds it, the inspector cannot bind it
       if (!(error instanceof Deno.errors.AddrNotAvailable)) {
         problems.push(`${hostname}:${port}: ${taken ? "held by another process" : (error as Error).message}`);
       }

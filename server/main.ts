@@ -5,12 +5,15 @@
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
+import { getLogger, type Logger } from "@logtape/logtape";
 import { helpText, parseCommandLine, SERVER_VERSION } from "./cli.ts";
 import { EXIT_CODES, ServerError } from "./errors.ts";
 import { configureLogging } from "./logging.ts";
 import { type Address, formatAddress } from "../protocol/mod.ts";
 import { startServer } from "./server.ts";
+import { FDS_PER_CONNECTION, hardenProcess, sigusr1Blocked } from "./hardening.ts";
+import { ffiGranted, openLibc } from "./libc.ts";
+import { SERVER_DEFAULTS, type ServerOptions } from "./options.ts";
 import { guardInspectorPort } from "./inspector_guard.ts";
 import { installSignalHandlers } from "./signals.ts";
 
@@ -45,9 +48,10 @@ export async function main(args: readonly string[]): Promise<number> {
   const guard = guardInspectorPort(); // first: SIGUSR1 must find the inspector's port taken
   await configureLogging({ level: line.debug ? "debug" : line.logLevel, format: line.logFormat });
   const logger = getLogger(["netspawn", "server"]);
+  const options = _hardened(line.options, logger);
   let server;
   try {
-    server = await startServer(line.options);
+    server = await startServer(options);
   } catch (error) {
     guard.close();
     if (error instanceof ServerError) {
@@ -59,12 +63,23 @@ export async function main(args: readonly string[]): Promise<number> {
     throw error;
   }
   const removeHandlers = installSignalHandlers(server, logger);
-  for (const problem of guard.problems) logger.debug("inspector guard: {problem}", { problem });
-  if (!guard.protected && server.sigusr1Blocked !== true) {
-    logger.warn(
-      "SIGUSR1 is not guarded: the inspector port 127.0.0.1:9229 could not be held ({problems}) and SIGUSR1 is not blocked, so any process of this user can open a V8 inspector in this server with kill -USR1; allow --allow-net=127.0.0.1:9229 or start through server/launch.pl --block-sigusr1 (see server/README.md)",
-      { problems: guard.problems.join("; ") },
-    );
+  for (const problem of guard.problems) logger.warn("inspector guard: {problem}", { problem });
+  const blocked = _sigusr1Blocked() ?? server.sigusr1Blocked;
+  if (!guard.protected && blocked !== true) {
+    const why =
+      `SIGUSR1 is not guarded: this process does not hold the inspector port 127.0.0.1:9229 (${guard.problems.join("; ")}) and SIGUSR1 is not blocked, so any process of this user could open a V8 inspector in this server with kill -USR1`;
+    if (!line.unguardedSigusr1) {
+      removeHandlers();
+      await server.close();
+      guard.close();
+      console.error(
+        `netspawn: ${why}. Start through server/launch.pl (it blocks SIGUSR1), grant --allow-net=127.0.0.1:9229,[::1]:9229, or pass --unguarded-sigusr1 to accept the risk.\nTry --help.`,
+      );
+      return EXIT_CODES.usage;
+    }
+    logger.warn("{why} (--unguarded-sigusr1)", { why });
+  } else if (!guard.protected) {
+    logger.warn("the inspector port is not held by this server, but SIGUSR1 is blocked: no inspector can open");
   }
   for (const address of server.addresses) logger.info("listening on {address}", { address: formatAddress(address) });
   if (line.announce) console.log(announcement(server.addresses));
@@ -73,6 +88,42 @@ export async function main(args: readonly string[]): Promise<number> {
   guard.close();
   logger.info("stopped");
   return EXIT_CODES.ok;
+}
+
+/** Whether SIGUSR1 is blocked in this process, read through FFI; undefined without it. */
+function _sigusr1Blocked(): boolean | undefined {
+  return ffiGranted() ? sigusr1Blocked(openLibc()) : undefined;
+}
+
+/**
+ * With FFI: make the process non-dumpable, raise its open-files limit, and
+ * cap `-m` to the connections that limit carries (each connection needs
+ * descriptors; a full server must still accept, not fail spawns with EMFILE).
+ */
+function _hardened(options: ServerOptions, logger: Logger): ServerOptions {
+  if (!ffiGranted()) {
+    logger.info("without --allow-ffi the server stays dumpable and -m is not checked against the open-files limit");
+    return options;
+  }
+  const h = hardenProcess(openLibc());
+  logger.info(
+    "process hardened: non-dumpable {nonDumpable}; open files {before} -> {soft} (hard {hard}), {open} open, room for {carried} connections",
+    {
+      nonDumpable: h.nonDumpable,
+      before: h.nofile.before,
+      soft: h.nofile.soft,
+      hard: h.nofile.hard,
+      open: h.openAtStart,
+      carried: h.connectionsCarried,
+    },
+  );
+  const asked = options.maxConnections ?? SERVER_DEFAULTS.maxConnections;
+  if (asked <= h.connectionsCarried) return options;
+  logger.warn(
+    "-m {asked} capped to {carried}: the open-files limit ({soft}) carries {carried} connections at {per} descriptors each; the others wait in the backlog",
+    { asked, carried: h.connectionsCarried, soft: h.nofile.soft, per: FDS_PER_CONNECTION },
+  );
+  return { ...options, maxConnections: h.connectionsCarried };
 }
 
 /**

@@ -32,7 +32,7 @@ interface ServerProcess {
 
 function run(
   args: string[],
-  options: { launcher?: boolean | string[]; prefix?: string[]; net?: string } = {},
+  options: { launcher?: boolean | string[]; prefix?: string[]; net?: string; ffi?: boolean } = {},
 ): ServerProcess {
   const deno = [
     Deno.execPath(),
@@ -40,6 +40,7 @@ function run(
     "--config",
     CONFIG,
     ...PERMISSIONS,
+    ...(options.ffi ? ["--allow-ffi"] : []),
     options.net ?? "--allow-net",
     MAIN,
     ...args,
@@ -220,13 +221,55 @@ Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1
     // free; without one, a taken port fails the test rather than skip its check.
     const isolated = await _ownNetwork();
     assert(isolated !== undefined || _portFree(9229), "port 9229 is taken and no network namespace is available");
-    const bare = run(["--announce", `${dir}/c.sock`], { net: noGuard(`${dir}/c.sock`), prefix: isolated });
+    const bare = run(["--announce", "--unguarded-sigusr1", `${dir}/c.sock`], {
+      net: noGuard(`${dir}/c.sock`),
+      prefix: isolated,
+    });
     await started(bare);
     assertMatch(bare.err(), /SIGUSR1 is not guarded/);
     await waitFor(() => _ageMs(bare.pid) > 800, "the inspector's start-up grace");
     Deno.kill(bare.pid, "SIGUSR1");
     await waitFor(() => /Debugger listening/.test(bare.err()), "the unguarded server's inspector to open", 5000);
     await stop(bare);
+  });
+});
+
+Deno.test("SIGUSR1 from the first program, before Deno's handler exists, does not kill a server started by the launcher", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", path], { launcher: true });
+    await started(server);
+    const kill = bytes("1:3,2:sh,2:-c,16:kill -USR1 $PPID,0:,");
+    assertEquals(text((await exchange({ path }, kill)).raw), "8:exitcode,1:0,");
+    assertEquals((await exchange({ path }, req(["echo", "alive"]))).stdout, "alive\n");
+    assert(!_inspectorTouched(server), server.err());
+    assertEquals((await stop(server)).code, 0);
+  });
+});
+
+Deno.test("a port guard held by another process does not count: unblocked and unguarded, the server refuses to start", async () => {
+  await withTempDir(async (dir) => {
+    const isolated = await _ownNetwork();
+    // In a network namespace of its own, another process holds 9229 before the server starts: a child of the shell
+    // that binds the port, then lets the server start, and goes when the server has gone.
+    const hold = [
+      "import os, socket, sys, time",
+      "s = socket.socket(); s.bind(('127.0.0.1', 9229)); s.listen()",
+      "parent = os.getpid()",
+      "if os.fork() == 0:",
+      "    while os.getppid() == parent: time.sleep(0.05)",
+      "    sys.exit(0)",
+      "s.close(); os.execvp(sys.argv[1], sys.argv[1:])",
+    ].join("\n");
+    const prefix = [...(isolated ?? []), "python3", "-c", hold];
+    if (isolated === undefined) assert(_portFree(9229), "port 9229 is taken and no network namespace is available");
+    const refused = run(["--announce", `${dir}/a.sock`], { prefix });
+    assertEquals((await refused.status).code, 100);
+    assertMatch(refused.err(), /netspawn: SIGUSR1 is not guarded: this process does not hold the inspector port/);
+    const launched = run(["--announce", `${dir}/b.sock`], { prefix, launcher: true });
+    await started(launched);
+    assertMatch(launched.err(), /SIGUSR1 is blocked: no inspector can open/);
+    assertEquals((await stop(launched)).code, 0);
   });
 });
 
@@ -288,6 +331,93 @@ Deno.test("EMFILE: the accept loop survives and service resumes when descriptors
   });
 });
 
+Deno.test("with FFI, -m is capped to what the open-files limit carries: 200 clients under --nofile=64 all get served", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", "--log-level", "info", path], {
+      launcher: true,
+      ffi: true,
+      prefix: ["prlimit", "--nofile=64:64"],
+    });
+    await started(server);
+    assertMatch(server.err(), /-m 100 capped to \d+: the open-files limit \(64\)/);
+    assertMatch(server.err(), /non-dumpable true/);
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, () => exchange({ path }, req(["true"]), { deadlineMs: 60_000 })),
+    );
+    assertEquals(replies.map((r) => text(r.raw)), Array(200).fill("8:exitcode,1:0,"));
+    assertEquals((await stop(server)).code, 0);
+  });
+});
+
+/** Deno and its npm cache where an unprivileged user can run them (the test runner's may be under /root). */
+function _unprivilegedDeno(dir: string): { deno: string; env: Record<string, string> } {
+  Deno.copyFileSync(Deno.execPath(), `${dir}/deno`);
+  const cache = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+  Deno.mkdirSync(`${dir}/denodir`);
+  new Deno.Command("cp", { args: ["-r", `${cache}/npm`, `${dir}/denodir/npm`] }).outputSync();
+  new Deno.Command("chmod", { args: ["-R", "a+rwX", dir] }).outputSync();
+  return { deno: `${dir}/deno`, env: { HOME: dir, DENO_DIR: `${dir}/denodir` } };
+}
+
+const ROOT_ONLY = Deno.uid() === 0 ? "" : " (skipped: needs root, to run the server as another user)";
+if (ROOT_ONLY !== "") console.warn(`SKIP the non-dumpable test${ROOT_ONLY}`);
+
+Deno.test({
+  name:
+    `with FFI the server is non-dumpable: a program of its own uid cannot read its environment or descriptors${ROOT_ONLY}`,
+  ignore: ROOT_ONLY !== "",
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      Deno.chmodSync(dir, 0o777);
+      const { deno, env } = _unprivilegedDeno(dir);
+      const peek = req(["sh", "-c", 'cat /proc/$PPID/environ | tr "\\0" "\\n" | grep -c =; ls /proc/$PPID/fd | wc -l']);
+      for (const ffi of [false, true]) {
+        const path = `${dir}/${ffi}.sock`;
+        const argv = [
+          "setpriv",
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "env",
+          ...Object.entries(env).map(
+            ([k, v]) => `${k}=${v}`,
+          ),
+          deno,
+          "run",
+          "-A",
+          ...(ffi ? [] : ["--deny-ffi"]),
+          "--config",
+          CONFIG,
+          MAIN,
+          "--announce",
+          path,
+        ];
+        const child = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped" }).spawn();
+        const out = new Response(child.stdout).text();
+        const err = new Response(child.stderr).text();
+        let exited = false;
+        child.status.then(() => exited = true);
+        await waitFor(() => _exists(path) || exited, "the unprivileged server", 30_000);
+        if (exited) throw new Error(`the unprivileged server did not start: ${await err}`);
+        const reply = await exchange({ path }, peek);
+        child.kill("SIGTERM");
+        await child.status;
+        await out;
+        await err;
+        if (ffi) {
+          assertMatch(reply.stderr, /environ: Permission denied/);
+          assertMatch(reply.stderr, /fd': Permission denied|fd: Permission denied/);
+        } else {
+          // The portable backend's server stays dumpable: its programs read its environment and its descriptors.
+          assertEquals(reply.stderr, "");
+          assert(Number(reply.stdout.split("\n")[0]) > 0, reply.stdout);
+        }
+      }
+    });
+  },
+});
+
 function _read(path: string): string {
   try {
     return Deno.readTextFileSync(path).trim();
@@ -313,7 +443,7 @@ function _ageMs(pid: number): number {
 }
 
 function _inspectorTouched(server: ServerProcess): boolean {
-  return /Debugger listening|inspector/i.test(server.err()) || _listensOn9229(server.pid);
+  return /Debugger listening|Failed to start inspector/.test(server.err()) || _listensOn9229(server.pid);
 }
 
 /** Whether `pid` holds a listening TCP socket on port 9229 (IPv4 or IPv6). */

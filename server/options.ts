@@ -60,6 +60,8 @@ export interface ServerOptions {
   readonly env?: EnvironmentOptions;
   /** Working directory of programs. Default: the server's. */
   readonly cwd?: string;
+  /** Leave processes a program left in its group running after it exits (default false: TERM, then KILL). */
+  readonly keepBackground?: boolean;
   /** Which backend starts programs. Default `auto`. */
   readonly spawnBackend?: SpawnBackendChoice;
   /** How the `command` backend gives programs their own session. Default `setsid` when /usr/bin/setsid or /bin/setsid exists. */
@@ -102,6 +104,8 @@ export interface ServerConfig {
   readonly env: Required<EnvironmentOptions>;
   /** Working directory of programs, or undefined for the server's. */
   readonly cwd: string | undefined;
+  /** Leave background processes running after a program exits. */
+  readonly keepBackground: boolean;
   /** The backend asked for. */
   readonly spawnBackend: SpawnBackendChoice;
   /** Spawn mode of the command backend. */
@@ -176,6 +180,7 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
       set: { ...(options.env?.set ?? {}) },
     },
     cwd: options.cwd,
+    keepBackground: options.keepBackground ?? false,
     spawnBackend: _backend(options.spawnBackend ?? "auto"),
     spawnMode,
     setsidPath,

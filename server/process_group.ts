@@ -42,11 +42,11 @@ export class ProcessGroup {
     return this.#killTimer !== undefined;
   }
 
-  /** TERM now, KILL after `graceSeconds` (unless disposed first). Idempotent. */
+  /** TERM now, KILL after `graceSeconds` (unless disposed first, or nothing was there to TERM). Idempotent. */
   terminate(graceSeconds: number): void {
     if (this.#terminating) return;
     this.#terminating = true;
-    this.#program.signal("SIGTERM");
+    if (!this.#program.signal("SIGTERM")) return; // the group is empty: nothing to wait for
     this.#program.signal("SIGCONT"); // a stopped program must run to see its TERM
     const timer = setTimeout(() => {
       this.#killTimer = undefined;

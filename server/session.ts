@@ -124,6 +124,7 @@ export class Session {
       killGrace: config.killGrace,
       probeInterval: config.probeInterval,
       lingerTimeout: config.lingerTimeout,
+      keepBackground: config.keepBackground,
     });
     this.#finished = new Promise((resolve) => this.#finish = resolve);
     this.#events = {

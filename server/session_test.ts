@@ -292,6 +292,35 @@ Deno.test("whatever follows the end marker is discarded: repeated markers, chunk
   });
 });
 
+Deno.test("what a program leaves in the background is terminated after it exits; --keep-background leaves it", async () => {
+  for (const keepBackground of [false, true]) {
+    await withServer({ killGrace: 0.5, keepBackground }, async (_server, target, dir) => {
+      const script = `sleep 100 >/dev/null 2>&1 & echo $! > ${dir}/pid; echo started`;
+      const reply = await exchange(target, req(["sh", "-c", script]));
+      assertEquals([reply.stdout, reply.status], ["started\n", { exitCode: 0, signal: null }]);
+      const [pid] = readPids(`${dir}/pid`);
+      if (keepBackground) {
+        assert(alive(pid), "--keep-background: the sleep runs on");
+        Deno.kill(pid, "SIGKILL");
+      } else {
+        await waitFor(() => !alive(pid), "the background sleep to be terminated");
+      }
+    });
+  }
+});
+
+Deno.test("a process that escaped into a session of its own holds the reply for the kill grace at most", async () => {
+  await withServer({ killGrace: 0.5 }, async (_server, target, dir) => {
+    const script = `setsid sleep 100 & echo $! > ${dir}/pid; exit 0`;
+    const [reply, ms] = await timed(() => exchange(target, req(["sh", "-c", script])));
+    assertEquals(reply.status, { exitCode: 0, signal: null });
+    assertLess(ms, 2000, "the grace (0.5 s), not the sleep");
+    const [pid] = readPids(`${dir}/pid`);
+    await waitFor(() => pid !== undefined, "the pid");
+    Deno.kill(pid, "SIGKILL"); // it escaped the group: only a cgroup would catch it
+  });
+});
+
 Deno.test("stdin sent after the program exited is dropped, nothing is run again", async () => {
   await withServer({}, async (_server, target, dir) => {
     const conn = await connect(target);
