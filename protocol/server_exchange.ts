@@ -591,7 +591,6 @@ export class ServerExchange {
 
   // ---- internals ----------------------------------------------------------
 
-
   #act(action: ExchangeAction): void {
     this.#actions.push(action);
   }

@@ -66,8 +66,9 @@ export async function main(args: readonly string[]): Promise<number> {
   for (const problem of guard.problems) logger.warn("inspector guard: {problem}", { problem });
   const blocked = _sigusr1Blocked() ?? server.sigusr1Blocked;
   if (!guard.protected && blocked !== true) {
-    const why =
-      `SIGUSR1 is not guarded: this process does not hold the inspector port 127.0.0.1:9229 (${guard.problems.join("; ")}) and SIGUSR1 is not blocked, so any process of this user could open a V8 inspector in this server with kill -USR1`;
+    const why = `SIGUSR1 is not guarded: this process does not hold the inspector port 127.0.0.1:9229 (${
+      guard.problems.join("; ")
+    }) and SIGUSR1 is not blocked, so any process of this user could open a V8 inspector in this server with kill -USR1`;
     if (!line.unguardedSigusr1) {
       removeHandlers();
       await server.close();

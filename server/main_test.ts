@@ -32,11 +32,12 @@ interface ServerProcess {
 
 function run(
   args: string[],
-  options: { launcher?: boolean | string[]; prefix?: string[]; net?: string; ffi?: boolean } = {},
+  options: { launcher?: boolean | string[]; prefix?: string[]; net?: string; ffi?: boolean; v8?: string } = {},
 ): ServerProcess {
   const deno = [
     Deno.execPath(),
     "run",
+    ...(options.v8 ? [`--v8-flags=${options.v8}`] : []),
     "--config",
     CONFIG,
     ...PERMISSIONS,
@@ -270,6 +271,53 @@ Deno.test("a port guard held by another process does not count: unblocked and un
     await started(launched);
     assertMatch(launched.err(), /SIGUSR1 is blocked: no inspector can open/);
     assertEquals((await stop(launched)).code, 0);
+  });
+});
+
+/** The live heap a server reports in its state dump (JSON log), after a collection. */
+async function _liveHeap(server: ServerProcess): Promise<number> {
+  const before = server.err().split("\n").filter((l) => l.includes('"memory"')).length;
+  Deno.kill(server.pid, "SIGUSR2");
+  await waitFor(() => server.err().split("\n").filter((l) => l.includes('"memory"')).length > before, "the dump");
+  const line = server.err().split("\n").filter((l) => l.includes('"memory"')).at(-1)!;
+  return JSON.parse(line).properties.memory.heapUsed;
+}
+
+Deno.test("bounded heap: 50,000 empty connections and 20,000 requests leave the live heap where it was (32 MB heap cap)", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    const server = run(["--announce", "--log-format", "json", "-m", "64", path], {
+      launcher: true,
+      ffi: true,
+      v8: "--max-old-space-size=32,--expose-gc",
+    });
+    await started(server);
+    for (let i = 0; i < 200; i++) await exchange({ path }, req(["true"])); // warm up
+    const start = await _liveHeap(server);
+    const empty = async (count: number) => {
+      for (let i = 0; i < count;) {
+        try {
+          (await connect({ path })).close();
+          i++;
+        } catch (error) {
+          // A full listen backlog refuses a UNIX connect at once (EAGAIN): back off, as a client would.
+          if (!(error instanceof Deno.errors.WouldBlock)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, () => empty(50_000 / 4)));
+    const requests = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const reply = await exchange({ path }, req(["true"]));
+        assertEquals(text(reply.raw), "8:exitcode,1:0,");
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, () => requests(20_000 / 8)));
+    const end = await _liveHeap(server);
+    console.log(`live heap ${start} -> ${end} bytes`);
+    assertLess(end - start, 4 * 1024 * 1024, `live heap ${start} -> ${end} bytes`);
+    assertEquals((await stop(server)).code, 0);
   });
 });
 

@@ -43,7 +43,10 @@ export function installSignalHandlers(server: RunningServer, logger: Logger): ()
   };
   const dump = (): void => {
     try {
-      dumpLogger.info("state {state}", { state: server.snapshot() });
+      // With --v8-flags=--expose-gc the heap is collected first, so heapUsed is what is live.
+      (globalThis as { gc?: () => void }).gc?.();
+      const { heapUsed, rss } = Deno.memoryUsage();
+      dumpLogger.info("state {state} memory {memory}", { state: server.snapshot(), memory: { heapUsed, rss } });
     } catch {
       // never throw from a signal handler
     }
