@@ -172,7 +172,10 @@ const EXCHANGE_SCRIPTS: readonly (readonly string[])[] = [
 type _Path = readonly _SimEvent[];
 
 function _replay(path: _Path, trace?: (t: Transition<string, string>) => void): { sim: _ExchangeSim; at: number } {
-  const sim = new _ExchangeSim({ requestTimeout: 5, deadline: 9, killGrace: 1, probeInterval: 1, trace }, 1);
+  const sim = new _ExchangeSim(
+    { requestTimeout: 5, deadline: 9, killGrace: 1, probeInterval: 1, stdinIdleTimeout: 3, trace },
+    1,
+  );
   let at = 0;
   for (const event of path) {
     sim.apply(event);

@@ -80,7 +80,15 @@ export const LIMITS = {
     unit: "count",
     option: "-m, --max-connections",
     description:
-      "Connections beyond this many wait in the listen backlog until one ends; none is accepted and dropped.",
+      "Programs run at once. A request whose argv is complete waits (with its clock running) until one of these slots is free; a slot is freed when the status is written. None is refused or dropped.",
+  },
+  maxOpen: {
+    scope: "server",
+    default: 1024,
+    unit: "count",
+    option: "--max-open",
+    description:
+      "Connections open at once, whatever their phase (sending the request, waiting for a program slot, running, finishing the reply): each holds one here from accept to close, and a program slot (maxConnections) only while its program runs, so slow clients (one byte every few seconds, each bounded by requestTimeout) never hold a program's slot. Beyond this many, connections wait in the listen backlog.",
   },
   requestTimeout: {
     scope: "server",
@@ -128,6 +136,14 @@ export const LIMITS = {
     option: "--output-buffer-total",
     description:
       "Server-wide bound on the output held under outputBuffer: when the connections together hold this much beyond their 256 KiB windows, none reads more output until some is sent.",
+  },
+  stdinIdleTimeout: {
+    scope: "server",
+    default: 0,
+    unit: "seconds",
+    option: "--stdin-idle-timeout",
+    description:
+      "While the program's stdin is open, a client that sends nothing for this long has its program terminated, as at the deadline (0 = never: a client may keep stdin open and silent for the program's whole life, as multistreamer does; then only the deadline bounds a client that trickles its stdin).",
   },
   lingerTimeout: {
     scope: "server",

@@ -175,6 +175,7 @@ Deno.test("server exchange: any run the world allows keeps the protocol, and a w
         deadline: 9,
         killGrace: 1,
         probeInterval: small ? 0 : 1,
+        stdinIdleTimeout: small ? 0 : 2,
         maxPairBytes: small ? 2 : 4096,
         outputBuffer: small ? 8 : 1 << 20,
         budget,

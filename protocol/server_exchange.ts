@@ -47,6 +47,7 @@ export type ExchangeInput =
   | "protocol-error"
   | "late-protocol-error"
   | "deadline"
+  | "stdin-idle"
   | "shutdown"
   | "client-end"
   | "client-end-unsent"
@@ -56,7 +57,7 @@ export type ExchangeInput =
   | "linger-timeout";
 
 /** The timers an exchange asks its I/O to run. */
-export type ExchangeTimer = "request" | "deadline" | "probe" | "drain" | "linger";
+export type ExchangeTimer = "request" | "deadline" | "idle" | "probe" | "drain" | "linger";
 
 /** What an exchange asks its I/O to do, in order. */
 export type ExchangeAction =
@@ -149,6 +150,8 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
     "late-protocol-error":
       "The client broke the protocol after output was sent: the program is terminated and the client still gets its status.",
     "deadline": "The deadline (counted from accept) passed.",
+    "stdin-idle":
+      "The client sent no byte for the stdin idle time while the program's stdin was open (when that time is set): the program is terminated, as at the deadline.",
     "shutdown": "The server is shutting down.",
     "client-end":
       "The client's orderly end of input (a half-close or a close; only a write can tell which); after the status: with the whole reply written.",
@@ -199,6 +202,7 @@ export const SERVER_EXCHANGE_SPEC: MachineSpec<ExchangeState, ExchangeInput, Exc
     { from: "running", on: "protocol-error", to: "stopping", emits: ["terminate", "close"] },
     { from: "running", on: "late-protocol-error", to: "running", emits: ["terminate"] },
     { from: "running", on: "deadline", to: "running", emits: ["terminate"] },
+    { from: "running", on: "stdin-idle", to: "running", emits: ["terminate"] },
     { from: "running", on: "shutdown", to: "running", emits: ["terminate"] },
     { from: "running", on: "client-end", to: "running", emits: ["arm"] },
     { from: "running", on: "client-gone", to: "stopping", emits: ["terminate", "close"] },
@@ -262,6 +266,7 @@ export type ExchangeEnding =
   | "request-timeout"
   | "protocol-error"
   | "deadline"
+  | "stdin-idle"
   | "shutdown"
   | "client-gone";
 
@@ -311,6 +316,8 @@ export interface ServerExchangeOptions {
   readonly lingerTimeout?: number;
   /** Leave processes the program left in its group running after it exits (default false: TERM, then KILL). */
   readonly keepBackground?: boolean;
+  /** Terminate the program when the client sends nothing this long while its stdin is open (default 0: never). */
+  readonly stdinIdleTimeout?: number;
   /** Called with every transition taken, for tracing and coverage. */
   readonly trace?: (transition: ExchangeTransition) => void;
 }
@@ -355,6 +362,7 @@ export class ServerExchange {
   readonly #probeInterval: number;
   readonly #lingerTimeout: number;
   readonly #keepBackground: boolean;
+  readonly #stdinIdle: number;
   readonly #trace: ((transition: ExchangeTransition) => void) | undefined;
   #state: ExchangeState = "request";
   #actions: ExchangeAction[] = [];
@@ -391,6 +399,7 @@ export class ServerExchange {
     this.#probeInterval = options.probeInterval ?? LIMITS.probeInterval.default;
     this.#lingerTimeout = options.lingerTimeout ?? LIMITS.lingerTimeout.default;
     this.#keepBackground = options.keepBackground ?? false;
+    this.#stdinIdle = options.stdinIdleTimeout ?? LIMITS.stdinIdleTimeout.default;
     this.#trace = options.trace;
     const requestTimeout = options.requestTimeout ?? LIMITS.requestTimeout.default;
     const deadline = options.deadline ?? LIMITS.deadline.default;
@@ -560,6 +569,12 @@ export class ServerExchange {
         if (this.#state === "starting") this.#doomed = true;
         this.#fire("deadline");
         break;
+      case "idle":
+        if (this.#state === "running" && !this.#stdinEnded) {
+          this.#end("stdin-idle");
+          this.#fire("stdin-idle");
+        }
+        break;
       case "probe":
         if (this.#state === "running" || this.#state === "draining" || this.#state === "stopping") {
           this.#fire("probe");
@@ -665,8 +680,24 @@ export class ServerExchange {
 
   #spawnArgs: { readonly argv: readonly Uint8Array[]; readonly stdinEmpty: boolean } | undefined;
 
+  /** The stdin idle timer runs while the program's stdin is open; every byte from the client restarts it. */
+  #idle(): void {
+    if (this.#stdinIdle <= 0) return;
+    const open = this.#state === "running" && !this.#stdinEnded;
+    if (open && this.#idleArmedAt !== this.#bytesIn) {
+      this.#idleArmedAt = this.#bytesIn;
+      this.#act({ type: "arm", timer: "idle", seconds: this.#stdinIdle });
+    } else if (!open && this.#idleArmedAt >= 0) {
+      this.#idleArmedAt = -1;
+      this.#act({ type: "disarm", timer: "idle" });
+    }
+  }
+
+  #idleArmedAt = -1;
+
   /** After each call: a reply to a client whose input already ended closes once written; then flow control. */
   #settle(): void {
+    this.#idle();
     if (this.#justReplied) {
       this.#justReplied = false;
       if (this.#state === "replied" && this.#inputEnded) {

@@ -410,3 +410,19 @@ Deno.test("the simulated world: a well-behaved run ends closed with exactly one 
   assertEquals(sim.done, true);
   assertEquals(dec(sim.reply()), "6:stdout,5:hello,8:exitcode,1:0,");
 });
+
+Deno.test("the stdin idle timeout: restarted by every byte, off once stdin ends, terminates the program when it fires", () => {
+  const options = { ...OPTIONS, stdinIdleTimeout: 5 };
+  const x = started("1:1,3:cat,", options);
+  x.receive(enc("2:hi,"));
+  assertEquals(show(x.takeActions()), ["write-stdin(hi)", "arm(idle 5)"]);
+  x.timer("idle");
+  assertEquals(show(x.takeActions()), ["terminate"]);
+  assertEquals(x.summary().ending, "stdin-idle");
+  const ended = started("1:1,3:cat,", options);
+  ended.receive(enc("0:,"));
+  assertEquals(show(ended.takeActions()), ["close-stdin", "disarm(idle)"]);
+  const never = started("1:1,3:cat,");
+  never.receive(enc("2:hi,"));
+  assertEquals(show(never.takeActions()), ["write-stdin(hi)"]);
+});

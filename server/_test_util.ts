@@ -167,3 +167,17 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const value = await fn();
   return [value, performance.now() - t];
 }
+
+/**
+ * Assert that `promise` is still unsettled after `ms` (a bounded negative check: something must not have
+ * happened yet, e.g. a reply held back by a limit).
+ */
+export async function assertStillWaiting(promise: Promise<unknown>, ms = 300): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    promise.then(() => "settled", () => "settled"),
+    new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), ms)),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== "waiting") throw new Error(`settled within ${ms} ms, expected it to wait`);
+}

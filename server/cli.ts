@@ -61,7 +61,12 @@ const _SPECS: readonly _Spec[] = [
     long: "max-connections",
     short: "m",
     value: "N",
-    help: `connections served at once; more wait in the backlog (default ${LIMITS.maxConnections.default})`,
+    help: `programs run at once; more requests wait for a slot (default ${LIMITS.maxConnections.default})`,
+  },
+  {
+    long: "max-open",
+    value: "N",
+    help: `connections open at once, in any phase; -m counts only running programs (default ${LIMITS.maxOpen.default})`,
   },
   {
     long: "timeout",
@@ -80,6 +85,12 @@ const _SPECS: readonly _Spec[] = [
     value: "SECONDS",
     help:
       `after the client's end of input, probe a silent connection this often (default ${LIMITS.probeInterval.default}; 0 = never)`,
+  },
+  {
+    long: "stdin-idle-timeout",
+    value: "SECONDS",
+    help:
+      `terminate a program whose client sends nothing this long while its stdin is open (default ${LIMITS.stdinIdleTimeout.default}; 0 = never)`,
   },
   {
     long: "linger",
@@ -312,6 +323,8 @@ function _serve(values: Map<string, string[]>, flags: Set<string>, positional: s
     socketMode: modeText === undefined ? undefined : parseInt(modeText, 8),
     backlog: integer("backlog"),
     maxConnections: integer("max-connections"),
+    maxOpen: integer("max-open"),
+    stdinIdleTimeout: seconds("stdin-idle-timeout"),
     deadline: seconds("timeout"),
     killGrace: seconds("kill-timeout"),
     probeInterval: seconds("probe-interval"),

@@ -54,6 +54,17 @@ export class ConnectionSlots {
     return true;
   }
 
+  /** Take a slot, waiting for one to be free; once the slots are closed (shutdown), take one at once. */
+  async take(): Promise<void> {
+    while (!this.tryTake()) {
+      if (this.#closed) {
+        this.#active++;
+        return;
+      }
+      await this.available();
+    }
+  }
+
   /** Give a slot back and wake whoever waits for one. */
   release(): void {
     this.#active--;

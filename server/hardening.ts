@@ -4,15 +4,15 @@
  * of the same uid can no longer open its descriptors or read its environment
  * through `/proc/PID/` (they could read another client's stdin, or write into
  * its reply); and it raises its soft limit of open files to the hard limit
- * and works out how many connections that limit can carry.
+ * and works out how many descriptors connections may use (see {@link fitToDescriptors}).
  *
  * @module
  */
 
 import { C, type Libc } from "./libc.ts";
 
-/** Descriptors a connection can hold at once: its socket, three pipes, a pidfd, and the program's ends while it starts. */
-export const FDS_PER_CONNECTION = 8;
+/** Descriptors a running program costs the server besides its connection's socket: three pipes (both ends while it starts) and a pidfd. */
+export const FDS_PER_PROGRAM = 7;
 
 /** Descriptors kept free beyond those open at start (listeners, the poller, logs, the inspector guard). */
 const _RESERVE = 16;
@@ -25,8 +25,8 @@ export interface Hardening {
   readonly nofile: { readonly before: number; readonly soft: number; readonly hard: number };
   /** Descriptors open at start. */
   readonly openAtStart: number;
-  /** How many connections the open-files limit carries. */
-  readonly connectionsCarried: number;
+  /** Descriptors left for connections: the open-files limit less those open at start and a reserve. */
+  readonly descriptorBudget: number;
 }
 
 /**
@@ -36,7 +36,7 @@ export interface Hardening {
  * ```ts ignore
  * import { openLibc } from "./libc.ts";
  * import { hardenProcess } from "./hardening.ts";
- * const { connectionsCarried } = hardenProcess(openLibc());
+ * const { descriptorBudget } = hardenProcess(openLibc());
  * ```
  */
 export function hardenProcess(c: Libc): Hardening {
@@ -52,8 +52,42 @@ export function hardenProcess(c: Libc): Hardening {
   }
   const soft = Number(limit[0] > 1_048_576n ? 1_048_576n : limit[0]);
   const openAtStart = _openDescriptors(c, Math.min(soft, 4096));
-  const connectionsCarried = Math.max(1, Math.floor((soft - openAtStart - _RESERVE) / FDS_PER_CONNECTION));
-  return { nonDumpable, nofile: { before, soft, hard }, openAtStart, connectionsCarried };
+  const descriptorBudget = Math.max(0, soft - openAtStart - _RESERVE);
+  return { nonDumpable, nofile: { before, soft, hard }, openAtStart, descriptorBudget };
+}
+
+/** The two connection limits, as asked or as fitted to the descriptor budget. */
+export interface ConnectionLimits {
+  /** Programs running at once (`-m`); each costs {@link FDS_PER_PROGRAM} descriptors at most. */
+  readonly maxConnections: number;
+  /** Connections open at once (`--max-open`); one descriptor each. */
+  readonly maxOpen: number;
+}
+
+/**
+ * Fit the connection limits to a descriptor budget, so that a full server
+ * still accepts and never fails a spawn with EMFILE: open connections keep at
+ * least a quarter of the budget (and at least 4), the programs get what is
+ * left (at least 1), and open connections then whatever the programs leave.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { fitToDescriptors } from "./hardening.ts";
+ * assertEquals(fitToDescriptors(1_000_000, { maxConnections: 100, maxOpen: 1024 }), {
+ *   maxConnections: 100,
+ *   maxOpen: 1024,
+ * });
+ * // 28 descriptors: 3 programs (21) and 7 connections.
+ * assertEquals(fitToDescriptors(28, { maxConnections: 100, maxOpen: 1024 }), { maxConnections: 3, maxOpen: 7 });
+ * ```
+ */
+export function fitToDescriptors(budget: number, asked: ConnectionLimits): ConnectionLimits {
+  const openFloor = Math.min(asked.maxOpen, Math.max(4, Math.floor(budget / 4)));
+  const programRoom = Math.max(1, Math.floor((budget - openFloor) / FDS_PER_PROGRAM));
+  const maxConnections = Math.min(asked.maxConnections, programRoom);
+  const maxOpen = Math.min(asked.maxOpen, Math.max(1, budget - maxConnections * FDS_PER_PROGRAM));
+  return { maxConnections, maxOpen };
 }
 
 /** How many descriptors below `limit` are open (fcntl F_GETFD fails on the others). */

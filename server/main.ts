@@ -11,7 +11,7 @@ import { EXIT_CODES, ServerError } from "./errors.ts";
 import { configureLogging } from "./logging.ts";
 import { type Address, formatAddress } from "../protocol/mod.ts";
 import { startServer } from "./server.ts";
-import { FDS_PER_CONNECTION, hardenProcess, sigusr1Blocked } from "./hardening.ts";
+import { FDS_PER_PROGRAM, fitToDescriptors, hardenProcess, sigusr1Blocked } from "./hardening.ts";
 import { ffiGranted, openLibc } from "./libc.ts";
 import { SERVER_DEFAULTS, type ServerOptions } from "./options.ts";
 import { guardInspectorPort } from "./inspector_guard.ts";
@@ -98,8 +98,8 @@ function _sigusr1Blocked(): boolean | undefined {
 
 /**
  * With FFI: make the process non-dumpable, raise its open-files limit, and
- * cap `-m` to the connections that limit carries (each connection needs
- * descriptors; a full server must still accept, not fail spawns with EMFILE).
+ * fit `-m` and `--max-open` to what that limit carries (a full server must
+ * still accept, not fail spawns with EMFILE).
  */
 function _hardened(options: ServerOptions, logger: Logger): ServerOptions {
   if (!ffiGranted()) {
@@ -108,23 +108,37 @@ function _hardened(options: ServerOptions, logger: Logger): ServerOptions {
   }
   const h = hardenProcess(openLibc());
   logger.info(
-    "process hardened: non-dumpable {nonDumpable}; open files {before} -> {soft} (hard {hard}), {open} open, room for {carried} connections",
+    "process hardened: non-dumpable {nonDumpable}; open files {before} -> {soft} (hard {hard}), {open} open, {budget} for connections",
     {
       nonDumpable: h.nonDumpable,
       before: h.nofile.before,
       soft: h.nofile.soft,
       hard: h.nofile.hard,
       open: h.openAtStart,
-      carried: h.connectionsCarried,
+      budget: h.descriptorBudget,
     },
   );
-  const asked = options.maxConnections ?? SERVER_DEFAULTS.maxConnections;
-  if (asked <= h.connectionsCarried) return options;
-  logger.warn(
-    "-m {asked} capped to {carried}: the open-files limit ({soft}) carries {carried} connections at {per} descriptors each; the others wait in the backlog",
-    { asked, carried: h.connectionsCarried, soft: h.nofile.soft, per: FDS_PER_CONNECTION },
-  );
-  return { ...options, maxConnections: h.connectionsCarried };
+  const asked = {
+    maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+    maxOpen: options.maxOpen ?? SERVER_DEFAULTS.maxOpen,
+  };
+  const fitted = fitToDescriptors(h.descriptorBudget, asked);
+  for (const [flag, key] of [["-m", "maxConnections"], ["--max-open", "maxOpen"]] as const) {
+    if (fitted[key] < asked[key]) {
+      logger.warn(
+        "{flag} {asked} capped to {fitted}: the open-files limit ({soft}) leaves {budget} descriptors for connections ({per} per program, 1 per connection); the others wait",
+        {
+          flag,
+          asked: asked[key],
+          fitted: fitted[key],
+          soft: h.nofile.soft,
+          budget: h.descriptorBudget,
+          per: FDS_PER_PROGRAM,
+        },
+      );
+    }
+  }
+  return { ...options, ...fitted };
 }
 
 /**

@@ -22,7 +22,8 @@ const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-run", "--allow-en
 /** Network permission for one UNIX socket only, so the guard cannot hold the inspector port. */
 const noGuard = (path: string) => `--allow-net=unix:${path}`;
 
-interface ServerProcess {
+/** A server started by a test; `await using` kills it (KILL) if the test ends, or fails, while it runs. */
+interface ServerProcess extends AsyncDisposable {
   readonly pid: number;
   readonly child: Deno.ChildProcess;
   readonly out: () => string;
@@ -59,7 +60,19 @@ function run(
   };
   const streams = Promise.all([collect(child.stdout, (s) => out += s), collect(child.stderr, (s) => err += s)]);
   const status = streams.then(() => child.status);
-  return { pid: child.pid, child, out: () => out, err: () => err, status };
+  let exited = false;
+  status.then(() => exited = true, () => exited = true);
+  const dispose = async () => {
+    if (!exited) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await status.catch(() => {});
+  };
+  return { pid: child.pid, child, out: () => out, err: () => err, status, [Symbol.asyncDispose]: dispose };
 }
 
 async function started(server: ServerProcess): Promise<void> {
@@ -81,10 +94,10 @@ async function stop(server: ServerProcess): Promise<Deno.CommandStatus> {
 
 Deno.test("--version, --help and usage errors", async () => {
   const version = await run(["--version"]).status;
-  const help = run(["--help"]);
-  const bad = run(["--no-such-option", "/tmp/x.sock"]);
-  const none = run([]);
-  const mode = run(["-M", "999", "/tmp/x.sock"]);
+  await using help = run(["--help"]);
+  await using bad = run(["--no-such-option", "/tmp/x.sock"]);
+  await using none = run([]);
+  await using mode = run(["-M", "999", "/tmp/x.sock"]);
   assertEquals(version.code, 0);
   assertEquals((await help.status).code, 0);
   assertMatch(help.out(), /--max-connections/);
@@ -101,7 +114,7 @@ Deno.test("option values rejected after parsing are usage errors in the same one
     [["--cwd", "/nonexistent", "/tmp/x.sock"], "--cwd /nonexistent is not a directory"],
   ];
   for (const [args, message] of cases) {
-    const server = run(args);
+    await using server = run(args);
     assertEquals((await server.status).code, 100, args.join(" "));
     assert(server.err().startsWith(`netspawn: ${message}`), server.err());
     assert(server.err().endsWith("\nTry --help.\n"), server.err());
@@ -111,7 +124,7 @@ Deno.test("option values rejected after parsing are usage errors in the same one
 
 Deno.test("--announce prints the address in the form clients take, and a command that works with only Node.js", async () => {
   await withTempDir(async (dir) => {
-    const server = run(["--announce", "--tcp", "127.0.0.1:0", `${dir}/s.sock`]);
+    await using server = run(["--announce", "--tcp", "127.0.0.1:0", `${dir}/s.sock`]);
     await started(server);
     assertMatch(server.out(), new RegExp(`listening on unix:${dir}/s.sock\n`));
     assertMatch(server.out(), /listening on tcp:\/\/127\.0\.0\.1:\d+\n/);
@@ -122,9 +135,9 @@ Deno.test("--announce prints the address in the form clients take, and a command
 
 Deno.test("a live server's socket: exit 111", async () => {
   await withTempDir(async (dir) => {
-    const first = run(["--announce", `${dir}/s.sock`]);
+    await using first = run(["--announce", `${dir}/s.sock`]);
     await started(first);
-    const second = run([`${dir}/s.sock`]);
+    await using second = run([`${dir}/s.sock`]);
     assertEquals((await second.status).code, 111);
     assertMatch(second.err(), /already listening/);
     assertEquals((await stop(first)).code, 0);
@@ -134,7 +147,7 @@ Deno.test("a live server's socket: exit 111", async () => {
 Deno.test("TERM: running programs are terminated, clients get termsig, the socket is removed, exit 0", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", "-k", "1", path], { launcher: true });
+    await using server = run(["--announce", "-k", "1", path], { launcher: true });
     await started(server);
     const conn = await connect({ path });
     await writeAll(conn, req(["sh", "-c", `echo $$ > ${dir}/pid; exec sleep 60`]));
@@ -152,7 +165,7 @@ Deno.test("TERM: running programs are terminated, clients get termsig, the socke
 Deno.test("a second TERM during shutdown kills the programs at once instead of waiting out the kill grace", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["-k", "30", "--announce", path], { launcher: true });
+    await using server = run(["-k", "30", "--announce", path], { launcher: true });
     await started(server);
     const conn = await connect({ path });
     await writeAll(conn, req(["sh", "-c", `trap '' TERM; echo $$ > ${dir}/pid; while :; do sleep 0.1; done`]));
@@ -172,7 +185,7 @@ Deno.test("a second TERM during shutdown kills the programs at once instead of w
 Deno.test("through launch.pl programs see exactly fds 0-2 and no blocked signal", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", path], { launcher: true });
+    await using server = run(["--announce", path], { launcher: true });
     await started(server);
     const other = await connect({ path });
     await writeAll(other, req(["cat"], "x", false));
@@ -194,7 +207,7 @@ Deno.test("through launch.pl programs see exactly fds 0-2 and no blocked signal"
 Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1, and neither", async () => {
   await withTempDir(async (dir) => {
     // The guard alone (no launcher): the inspector finds 127.0.0.1:9229 taken and gives up.
-    const guarded = run(["--announce", `${dir}/a.sock`]);
+    await using guarded = run(["--announce", `${dir}/a.sock`]);
     await started(guarded);
     await waitFor(() => _ageMs(guarded.pid) > 800, "the inspector's start-up grace");
     Deno.kill(guarded.pid, "SIGUSR1");
@@ -205,7 +218,7 @@ Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1
     assertEquals((await stop(guarded)).code, 0);
 
     // A blocked signal is never delivered: not even a failed start.
-    const blocked = run(["--announce", `${dir}/b.sock`], {
+    await using blocked = run(["--announce", `${dir}/b.sock`], {
       launcher: ["--block-sigusr1"],
       net: noGuard(`${dir}/b.sock`),
     });
@@ -222,7 +235,7 @@ Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1
     // free; without one, a taken port fails the test rather than skip its check.
     const isolated = await _ownNetwork();
     assert(isolated !== undefined || _portFree(9229), "port 9229 is taken and no network namespace is available");
-    const bare = run(["--announce", "--unguarded-sigusr1", `${dir}/c.sock`], {
+    await using bare = run(["--announce", "--unguarded-sigusr1", `${dir}/c.sock`], {
       net: noGuard(`${dir}/c.sock`),
       prefix: isolated,
     });
@@ -238,7 +251,7 @@ Deno.test("SIGUSR1 opens no inspector: the port guard, launch.pl --block-sigusr1
 Deno.test("SIGUSR1 from the first program, before Deno's handler exists, does not kill a server started by the launcher", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", path], { launcher: true });
+    await using server = run(["--announce", path], { launcher: true });
     await started(server);
     const kill = bytes("1:3,2:sh,2:-c,16:kill -USR1 $PPID,0:,");
     assertEquals(text((await exchange({ path }, kill)).raw), "8:exitcode,1:0,");
@@ -264,10 +277,10 @@ Deno.test("a port guard held by another process does not count: unblocked and un
     ].join("\n");
     const prefix = [...(isolated ?? []), "python3", "-c", hold];
     if (isolated === undefined) assert(_portFree(9229), "port 9229 is taken and no network namespace is available");
-    const refused = run(["--announce", `${dir}/a.sock`], { prefix });
+    await using refused = run(["--announce", `${dir}/a.sock`], { prefix });
     assertEquals((await refused.status).code, 100);
     assertMatch(refused.err(), /netspawn: SIGUSR1 is not guarded: this process does not hold the inspector port/);
-    const launched = run(["--announce", `${dir}/b.sock`], { prefix, launcher: true });
+    await using launched = run(["--announce", `${dir}/b.sock`], { prefix, launcher: true });
     await started(launched);
     assertMatch(launched.err(), /SIGUSR1 is blocked: no inspector can open/);
     assertEquals((await stop(launched)).code, 0);
@@ -286,7 +299,7 @@ async function _liveHeap(server: ServerProcess): Promise<number> {
 Deno.test("bounded heap: 50,000 empty connections and 20,000 requests leave the live heap where it was (32 MB heap cap)", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", "--log-format", "json", "-m", "64", path], {
+    await using server = run(["--announce", "--log-format", "json", "-m", "64", path], {
       launcher: true,
       ffi: true,
       v8: "--max-old-space-size=32,--expose-gc",
@@ -324,7 +337,7 @@ Deno.test("bounded heap: 50,000 empty connections and 20,000 requests leave the 
 Deno.test("SIGUSR2 writes a state dump; malformed requests are logged with their code (JSON)", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", "--log-format", "json", path], { launcher: true });
+    await using server = run(["--announce", "--log-format", "json", path], { launcher: true });
     await started(server);
     const conn = await connect({ path });
     await writeAll(conn, bytes("1:x,"));
@@ -342,7 +355,10 @@ Deno.test("SIGUSR2 writes a state dump; malformed requests are logged with their
 Deno.test("EMFILE: the accept loop survives and service resumes when descriptors return", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", "-t", "30", path], { launcher: true, prefix: ["prlimit", "--nofile=48:48"] });
+    await using server = run(["--announce", "-t", "30", path], {
+      launcher: true,
+      prefix: ["prlimit", "--nofile=48:48"],
+    });
     await started(server);
     // Incomplete requests hold one descriptor each until accept itself fails.
     const idle: Deno.Conn[] = [];
@@ -382,7 +398,7 @@ Deno.test("EMFILE: the accept loop survives and service resumes when descriptors
 Deno.test("with FFI, -m is capped to what the open-files limit carries: 200 clients under --nofile=64 all get served", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", "--log-level", "info", path], {
+    await using server = run(["--announce", "--log-level", "info", path], {
       launcher: true,
       ffi: true,
       prefix: ["prlimit", "--nofile=64:64"],
@@ -431,6 +447,8 @@ Deno.test({
           ...Object.entries(env).map(
             ([k, v]) => `${k}=${v}`,
           ),
+          "perl", // as users start it: SIGUSR1 blocked, so the inspector port (which other tests may hold) is not needed
+          LAUNCH,
           deno,
           "run",
           "-A",
@@ -459,7 +477,7 @@ Deno.test({
         } else {
           // The portable backend's server stays dumpable: its programs read its environment and its descriptors.
           assertEquals(reply.stderr, "");
-          assert(Number(reply.stdout.split("\n")[0]) > 0, reply.stdout);
+          assert(Number(reply.stdout.split("\n")[0]) > 0, `${text(reply.raw)} / ${await err}`);
         }
       }
     });
@@ -576,7 +594,7 @@ Deno.test("nothing is left behind: disconnects, deadlines, malformed requests, l
   await withTempDir(async (dir) => {
     const mark = crypto.randomUUID();
     const path = `${dir}/s.sock`;
-    const server = run(["--announce", "-t", "2", "-k", "1", "--env", `NETSPAWN_MARK=${mark}`, path], {
+    await using server = run(["--announce", "-t", "2", "-k", "1", "--env", `NETSPAWN_MARK=${mark}`, path], {
       launcher: true,
     });
     await started(server);

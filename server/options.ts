@@ -32,8 +32,12 @@ export interface ServerOptions {
   readonly socketMode?: number;
   /** Listen backlog of TCP listeners. Default 100 (UNIX listeners use Deno's fixed 128). */
   readonly backlog?: number;
-  /** Concurrent connections served; more wait in the backlog. Default 100. */
+  /** Programs run at once; a request whose argv is complete waits for one of these slots. Default 100. */
   readonly maxConnections?: number;
+  /** Connections open at once, whatever their phase; a program slot (`maxConnections`) is held only while a program runs, so a slow client never holds one. Default 1024. */
+  readonly maxOpen?: number;
+  /** Terminate a program whose client sends nothing this long while its stdin is open. Default 0 = never. */
+  readonly stdinIdleTimeout?: number;
   /** Seconds after accept by which argv must be complete. Default 10; 0 = none. */
   readonly requestTimeout?: number;
   /** Seconds after accept after which the program is terminated. Default 60; 0 = none. */
@@ -76,8 +80,12 @@ export interface ServerConfig {
   readonly socketMode: number;
   /** TCP listen backlog. */
   readonly backlog: number;
-  /** Concurrent connections. */
+  /** Programs run at once. */
   readonly maxConnections: number;
+  /** Connections open at once. */
+  readonly maxOpen: number;
+  /** Stdin idle timeout in seconds (0 = none). */
+  readonly stdinIdleTimeout: number;
   /** Request completion timeout in seconds (0 = none). */
   readonly requestTimeout: number;
   /** Deadline in seconds (0 = none). */
@@ -119,6 +127,8 @@ export const SERVER_DEFAULTS = {
   socketMode: 0o660,
   backlog: 100,
   maxConnections: LIMITS.maxConnections.default,
+  maxOpen: LIMITS.maxOpen.default,
+  stdinIdleTimeout: LIMITS.stdinIdleTimeout.default,
   requestTimeout: LIMITS.requestTimeout.default,
   deadline: LIMITS.deadline.default,
   killGrace: LIMITS.killGrace.default,
@@ -159,6 +169,8 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     socketMode,
     backlog: _integer("backlog", options.backlog ?? SERVER_DEFAULTS.backlog, 1),
     maxConnections: _integer("max-connections", options.maxConnections ?? SERVER_DEFAULTS.maxConnections, 1),
+    maxOpen: _integer("max-open", options.maxOpen ?? SERVER_DEFAULTS.maxOpen, 1),
+    stdinIdleTimeout: _seconds("stdin-idle-timeout", options.stdinIdleTimeout ?? SERVER_DEFAULTS.stdinIdleTimeout),
     requestTimeout: _seconds("request-timeout", options.requestTimeout ?? SERVER_DEFAULTS.requestTimeout),
     deadline: _seconds("timeout", options.deadline ?? SERVER_DEFAULTS.deadline),
     killGrace: _seconds("kill-timeout", options.killGrace ?? SERVER_DEFAULTS.killGrace),

@@ -25,9 +25,11 @@ import { bindUnixSocket, type UnixSocketBinding } from "./unix_listener.ts";
 export interface ServerSnapshot {
   /** Where it listens. */
   readonly addresses: readonly Address[];
-  /** Connections being served. */
+  /** Programs running (connections holding a program slot). */
   readonly active: number;
-  /** The connection limit. */
+  /** Connections open (see `--max-open`). */
+  readonly open: number;
+  /** The program limit (-m). */
   readonly maxConnections: number;
   /** Connections accepted since start. */
   readonly accepted: number;
@@ -178,6 +180,7 @@ class _Server implements RunningServer {
   readonly #logger: Logger;
   readonly #bound: _Bound[];
   readonly #slots: ConnectionSlots;
+  readonly #open: ConnectionSlots;
   readonly #budget: OutputBudget;
   readonly #timers = new TimerQueue();
   readonly #sessions = new Map<Session, Promise<void>>();
@@ -198,13 +201,14 @@ class _Server implements RunningServer {
     this.#bound = bound;
     this.addresses = bound.map((b) => b.address);
     this.#slots = new ConnectionSlots(config.maxConnections);
+    this.#open = new ConnectionSlots(config.maxOpen);
     this.#budget = new OutputBudget(config.outputBufferTotal);
     this.finished = new Promise((resolve) => this.#resolveFinished = resolve);
     this.#loops = bound.map((b) => {
       const listener: Deno.Listener<Deno.Conn> = b.kind === "unix" ? b.binding.listener : b.listener;
       return startAcceptLoop({
         listener,
-        slots: this.#slots,
+        slots: this.#open,
         serve: (conn) => this.#serve(conn, b.kind === "tcp"),
         onError: (error) => this.#logger.warn("accept failed, retrying: {error}", { error: describeError(error) }),
       });
@@ -215,6 +219,7 @@ class _Server implements RunningServer {
     return {
       addresses: this.addresses,
       active: this.#slots.active,
+      open: this.#open.active,
       maxConnections: this.config.maxConnections,
       accepted: this.#accepted,
       closing: this.#closing !== undefined,
@@ -241,7 +246,7 @@ class _Server implements RunningServer {
     if (this.#closing !== undefined) {
       // Accepted while the loops were being stopped: no new work during shutdown.
       conn.close();
-      this.#slots.release();
+      this.#open.release();
       return;
     }
     if (tcp) {
@@ -259,7 +264,11 @@ class _Server implements RunningServer {
       budget: this.#budget,
       timers: this.#timers,
       logger: this.#logger,
-      release: () => this.#slots.release(),
+      slots: {
+        releaseOpen: () => this.#open.release(),
+        takeRun: () => this.#slots.take(),
+        releaseRun: () => this.#slots.release(),
+      },
       straggler: (group) => this.#straggler(group),
     });
     this.#sessions.set(session, session.run().then(() => void this.#sessions.delete(session)));
@@ -274,6 +283,7 @@ class _Server implements RunningServer {
   async #shutdown(): Promise<void> {
     for (const loop of this.#loops) loop.stop();
     this.#slots.close();
+    this.#open.close();
     for (const b of this.#bound) {
       if (!_release(b)) {
         this.#logger.warn("socket {path} was replaced by someone else; leaving it in place", {

@@ -3,6 +3,7 @@ import { ServerError } from "./errors.ts";
 import { startServer } from "./server.ts";
 import {
   alive,
+  assertStillWaiting,
   bytes,
   connect,
   decode,
@@ -10,13 +11,14 @@ import {
   readAll,
   req,
   text,
+  timed,
   waitFor,
   withServer,
   withTempDir,
   writeAll,
 } from "./_test_util.ts";
 
-Deno.test("-m N serves exactly N connections; the next waits in the backlog and is served when one ends", async () => {
+Deno.test("-m N runs exactly N programs; the next request waits for a slot and is served when one ends", async () => {
   await withServer({ maxConnections: 2 }, async (server, target) => {
     const a = await connect(target);
     const b = await connect(target);
@@ -26,20 +28,81 @@ Deno.test("-m N serves exactly N connections; the next waits in the backlog and 
     const c = await connect(target);
     await writeAll(c, req(["echo", "third"]));
     const third = readAll(c);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const early = await Promise.race([
-      third,
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 300)),
+    await assertStillWaiting(third);
+    assertEquals([server.snapshot().active, server.snapshot().sessions.filter((s) => s.pid !== undefined).length], [
+      2,
+      2,
     ]);
-    clearTimeout(timer);
-    assertEquals(early, "waiting");
-    assertEquals([server.snapshot().accepted, server.snapshot().active], [2, 2]);
     await writeAll(a, bytes("0:,"));
     assertEquals(text(await readAll(a)), "6:stdout,1:a,8:exitcode,1:0,");
     assertEquals(decode(await third).stdout, "third\n");
     await writeAll(b, bytes("0:,"));
     assertEquals(decode(await readAll(b)).stdout, "b");
     for (const conn of [a, b, c]) conn.close();
+  });
+});
+
+Deno.test("slow clients wait in their own budget: with 300 of them holding requests open, a normal client is served at once", async () => {
+  await withServer({ maxConnections: 2, requestTimeout: 30 }, async (server, target) => {
+    const slow: Deno.Conn[] = [];
+    for (let i = 0; i < 300; i++) {
+      const conn = await connect(target);
+      await writeAll(conn, bytes("1:1,4:sl")); // a request that never completes, as a slowloris sends it
+      slow.push(conn);
+    }
+    await waitFor(() => server.snapshot().open === 300, "300 requests held");
+    const [reply, ms] = await timed(() => exchange(target, req(["echo", "served"])));
+    assertEquals(reply.stdout, "served\n");
+    assertLess(ms, 1000);
+    for (const conn of slow) conn.close();
+    await waitFor(() => server.snapshot().open === 0, "the slow connections to end");
+  });
+});
+
+Deno.test("--max-open at its edge: beyond it, connections wait in the listen backlog until one ends", async () => {
+  await withServer({ maxOpen: 2, requestTimeout: 30 }, async (server, target) => {
+    const held = [await connect(target), await connect(target)];
+    for (const conn of held) await writeAll(conn, bytes("1:1,"));
+    await waitFor(() => server.snapshot().open === 2, "two requests held");
+    const third = await connect(target); // queued by the kernel, not accepted
+    await writeAll(third, req(["echo", "third"]));
+    const reply = readAll(third);
+    await assertStillWaiting(reply);
+    held[0].close();
+    assertEquals(decode(await reply).stdout, "third\n");
+    held[1].close();
+    third.close();
+  });
+});
+
+Deno.test("a connection holds its open slot from accept to close: -m 1 --max-open 3 accepts 3 of 6 at once", async () => {
+  await withServer({ maxConnections: 1, maxOpen: 3 }, async (server, target) => {
+    const clients: Deno.Conn[] = [];
+    for (let i = 0; i < 6; i++) {
+      clients.push(await connect(target)); // in order, so that connection number i + 1 is clients[i]
+      await writeAll(clients[i], req(["cat"], `${i}`, false));
+    }
+    const full = () => {
+      const { active, open } = server.snapshot();
+      return active === 1 && open === 3;
+    };
+    await waitFor(full, "one program running, two requests waiting");
+    assertEquals(server.snapshot().accepted, 3);
+    const served: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const running = server.snapshot().sessions.find((s) => s.phase === "running");
+      if (running === undefined) throw new Error("no program runs");
+      const conn = clients[running.id - 1];
+      await writeAll(conn, bytes("0:,"));
+      served.push(decode(await readAll(conn)).stdout);
+      conn.close();
+      if (round < 3) {
+        await waitFor(() => server.snapshot().accepted >= 4 + round && full(), "the next one accepted");
+        assertEquals(server.snapshot().accepted, 4 + round);
+      }
+      await waitFor(() => round === 5 || server.snapshot().sessions.some((s) => s.phase === "running"), "the next");
+    }
+    assertEquals(served.sort(), ["0", "1", "2", "3", "4", "5"]);
   });
 });
 
@@ -238,5 +301,23 @@ Deno.test("--probe-interval: a half-closed client of a silent program gets empty
   await withServer({ probeInterval: 0.2 }, async (_server, target) => {
     // A client that keeps its side open is not probed: its reads and writes still work.
     assertEquals(text((await exchange(target, req(["sleep", "1"], undefined, false))).raw), "8:exitcode,1:0,");
+  });
+});
+
+Deno.test("--stdin-idle-timeout: a client silent that long with stdin open gets the termsig; one that keeps sending is served", async () => {
+  await withServer({ stdinIdleTimeout: 0.3, killGrace: 0.3 }, async (_server, target) => {
+    const [silent, ms] = await timed(() => exchange(target, req(["cat"], "a", false)));
+    assertEquals(text(silent.raw), "6:stdout,1:a,7:termsig,4:TERM,");
+    assert(ms >= 300, `ended after ${ms} ms`);
+    const conn = await connect(target);
+    await writeAll(conn, req(["cat"], undefined, false));
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100)); // pacing, 0.6 s in all: longer than the timeout
+      await writeAll(conn, bytes(`1:${i},`));
+    }
+    await writeAll(conn, bytes("0:,"));
+    const reply = decode(await readAll(conn));
+    conn.close();
+    assertEquals([reply.stdout, reply.status?.exitCode], ["012345", 0]);
   });
 });

@@ -43,10 +43,20 @@ export interface SessionContext {
   readonly timers: TimerQueue;
   /** Where the session logs. */
   readonly logger: Logger;
-  /** The reply is complete (or the connection is over): the connection's slot may go to another. Called once. */
-  readonly release: () => void;
+  /** The connection's two slots: one while it is open, one while its program runs. */
+  readonly slots: SessionSlots;
   /** The program's group is still being terminated after the session ended (a KILL is due). */
   readonly straggler: (group: ProcessGroup) => void;
+}
+
+/** The slots a session holds (see `--max-open` and `-m`). */
+export interface SessionSlots {
+  /** The connection is closed: give back the slot it was accepted with. */
+  releaseOpen(): void;
+  /** Wait for a program slot. */
+  takeRun(): Promise<void>;
+  /** Give the program slot back. */
+  releaseRun(): void;
 }
 
 /** A snapshot of a session, for state dumps. */
@@ -103,7 +113,7 @@ export class Session {
   #connClosed = false;
   #inputPaused = false;
   #resumeInput: (() => void) | undefined;
-  #released = false;
+  #runHeld = false;
   #done = false;
   #finish: () => void = () => {};
   readonly #finished: Promise<void>;
@@ -125,6 +135,7 @@ export class Session {
       probeInterval: config.probeInterval,
       lingerTimeout: config.lingerTimeout,
       keepBackground: config.keepBackground,
+      stdinIdleTimeout: config.stdinIdleTimeout,
     });
     this.#finished = new Promise((resolve) => this.#finish = resolve);
     this.#events = {
@@ -198,7 +209,12 @@ export class Session {
   #do(action: ExchangeAction): void {
     switch (action.type) {
       case "spawn":
-        return this.#spawn(action.argv, action.stdinEmpty);
+        this.#ctx.slots.takeRun().then(() => {
+          this.#runHeld = true;
+          if (this.#done) return this.#release();
+          this.#spawn(action.argv, action.stdinEmpty);
+        });
+        return;
       case "write-stdin": {
         const length = action.data.length;
         this.#program!.writeStdin(action.data).then((written) =>
@@ -351,6 +367,7 @@ export class Session {
     } catch {
       // already closed
     }
+    this.#ctx.slots.releaseOpen();
     this.#resumeInput?.();
     if (this.#done) this.#finish();
   }
@@ -375,10 +392,12 @@ export class Session {
     this.#timers.delete(timer);
   }
 
+  /** Give back the program slot: once the reply is complete, or at the end. */
   #release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.#ctx.release();
+    if (this.#runHeld) {
+      this.#runHeld = false;
+      this.#ctx.slots.releaseRun();
+    }
   }
 
   #end(): void {
